@@ -1,0 +1,1 @@
+"""Taihe: a self-hosted digital workplace for museums and cultural-heritage institutions."""

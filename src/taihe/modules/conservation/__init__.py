@@ -1,0 +1,1 @@
+"""Conservation: sensors, readings, metrics, alerts, risk and recommendations."""
