@@ -1,0 +1,1 @@
+"""Composition root: settings from ``TAIHE_*`` variables, URLs, ASGI, and the ``taihe`` CLI."""

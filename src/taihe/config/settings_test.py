@@ -1,0 +1,21 @@
+"""Settings for the test suite: the real settings, a throwaway data directory, fast hashing
+and eager jobs. ``TAIHE_DATABASE_URL``/``TAIHE_REDIS_URL`` still switch profiles."""
+
+import os
+import tempfile
+
+os.environ.setdefault("TAIHE_DATA_DIR", tempfile.mkdtemp(prefix="taihe-test-"))
+os.environ.setdefault("TAIHE_SECRET_KEY", "test-only-" + "x" * 60)
+
+from taihe.config.settings import *  # noqa: E402,F403
+from taihe.config.settings import ENV  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+TAIHE_JOBS_BACKEND = "eager"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not ENV.redis_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,1 @@
+"""The shared technical core. It imports no module; modules register with it."""

@@ -1,0 +1,1 @@
+"""Base models and engine adapters. Only this package knows which database engine runs."""

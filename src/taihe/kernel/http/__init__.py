@@ -1,0 +1,1 @@
+"""HTTP plumbing: session and token auth, the error envelope, pagination, rate limits."""

@@ -1,0 +1,36 @@
+"""Job status over HTTP, for the person who started a job."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from taihe.kernel import authz
+from taihe.kernel.errors import NotFound
+from taihe.kernel.jobs.models import JobRecord
+
+router = Router()
+
+
+class JobOut(Schema):
+    id: int
+    name: str
+    queue: str
+    status: str
+    attempts: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    last_error: str
+
+
+@router.get("/{job_id}", response=JobOut, summary="Status of a job you started")
+def get_job(request: HttpRequest, job_id: int) -> Any:
+    actor = authz.actor_for(request.user)
+    record = JobRecord.objects.filter(pk=job_id).first()
+    if record is None or (record.actor_id != actor.user_id and not actor.is_superuser):
+        raise NotFound()
+    return record

@@ -1,0 +1,1 @@
+"""Directory: people, the department tree, positions, roles and groups."""

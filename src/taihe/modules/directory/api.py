@@ -1,0 +1,71 @@
+"""The directory's public surface for other modules: ids in, plain data out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taihe.modules.directory import selectors
+from taihe.modules.directory.models import Department, Person
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    id: int
+    username: str
+    name_zh: str
+    name_en: str
+    email: str
+    department_id: int | None
+    language: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    parent_id: int | None
+    head_id: int | None
+
+
+def _person(p: Person) -> PersonInfo:
+    return PersonInfo(p.pk, p.username, p.name_zh, p.name_en, p.email, p.department_id,
+                      p.language, p.is_active)
+
+
+def person(person_id: int) -> PersonInfo | None:
+    found = Person.objects.filter(pk=person_id).first()
+    return _person(found) if found else None
+
+
+def people(person_ids: list[int]) -> list[PersonInfo]:
+    return [_person(p) for p in Person.objects.filter(pk__in=person_ids)]
+
+
+def department(department_id: int) -> DepartmentInfo | None:
+    d = Department.objects.filter(pk=department_id).first()
+    return DepartmentInfo(d.pk, d.code, d.name_zh, d.name_en, d.parent_id, d.head_id) if d else None
+
+
+def department_head_of(person_id: int, levels_up: int = 1) -> PersonInfo | None:
+    """The head of the person's department ``levels_up`` levels up (1 = their own
+    department's head), skipping departments without an active head and the person themself."""
+    head = selectors.head_of(person_id, levels_up)
+    return _person(head) if head else None
+
+
+def members_of_department(department_id: int, *, include_subdepartments: bool = True) -> list[int]:
+    d = Department.objects.filter(pk=department_id).first()
+    if d is None:
+        return []
+    people_in = Person.objects.filter(is_active=True)
+    people_in = (people_in.filter(department__path__startswith=d.path) if include_subdepartments
+                 else people_in.filter(department=d))
+    return list(people_in.values_list("id", flat=True))
+
+
+def people_with_role(role_code: str) -> list[int]:
+    return list(Person.objects.filter(is_active=True, role_assignments__role__code=role_code)
+                .values_list("id", flat=True).distinct())

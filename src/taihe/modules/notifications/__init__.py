@@ -1,0 +1,1 @@
+"""Notifications: the in-app centre, email delivery and per-person preferences."""
