@@ -46,36 +46,34 @@ def lock_rows_query(queryset: Any) -> Any:
     return queryset.select_for_update()
 
 
-def make_append_only(schema_editor: Any, table: str) -> None:
+def make_append_only(connection: Any, table: str) -> None:
     """Refuse UPDATE and DELETE on ``table`` inside the database itself, so even a raw SQL
     session cannot quietly rewrite history (the hash chain would still reveal it)."""
-    quoted = schema_editor.quote_name(table)
-    if schema_editor.connection.vendor == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            schema_editor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
-                f"ON {quoted} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for action in ("UPDATE", "DELETE"):
+                cursor.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
+                    f"ON {quoted} BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
+                )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ "
+                f"BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql;"
             )
-    elif schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ "
-            f"BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql;"
-        )
-        schema_editor.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {quoted} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only();"
-        )
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {quoted}")
+            cursor.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {quoted} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only();"
+            )
 
 
-def drop_append_only(schema_editor: Any, table: str) -> None:
-    if schema_editor.connection.vendor == "sqlite":
-        for action in ("update", "delete"):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
-    elif schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON "
-                              f"{schema_editor.quote_name(table)}")
-
-
-def suspend_append_only(schema_editor_or_connection: Any, table: str) -> None:
-    """For ``taihe restore`` into an empty database only."""
-    drop_append_only(schema_editor_or_connection, table)
+def drop_append_only(connection: Any, table: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for action in ("update", "delete"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON "
+                           f"{connection.ops.quote_name(table)}")

@@ -1,6 +1,5 @@
 """Job status over HTTP, for the person who started a job."""
 
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Any

@@ -1,11 +1,10 @@
 """The directory API: parse, call one service or selector, serialise."""
 
-from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Router
+from ninja import Status, File, Form, Router
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -51,7 +50,7 @@ def get_person(request: HttpRequest, person_id: int) -> Any:
 def create_person(request: HttpRequest, payload: s.PersonIn) -> Any:
     person = services.do_create_person(request.user, _person_input(payload),
                                        password=payload.password)
-    return 201, person
+    return Status(201, person)
 
 
 @router.patch("/people/{person_id}", response=s.PersonOut)
@@ -78,7 +77,7 @@ def get_department(request: HttpRequest, department_id: int) -> Any:
 
 @router.post("/departments", response={201: s.DepartmentOut})
 def create_department(request: HttpRequest, payload: s.DepartmentIn) -> Any:
-    return 201, services.do_create_department(request.user, **payload.dict())
+    return Status(201, services.do_create_department(request.user, **payload.dict()))
 
 
 @router.patch("/departments/{department_id}", response=s.DepartmentOut)
@@ -123,7 +122,7 @@ def list_roles(request: HttpRequest) -> Any:
 
 @router.post("/roles", response={201: s.RoleOut})
 def create_role(request: HttpRequest, payload: s.RoleIn) -> Any:
-    return 201, services.do_save_role(request.user, **payload.dict())
+    return Status(201, services.do_save_role(request.user, **payload.dict()))
 
 
 @router.put("/roles/{role_id}", response=s.RoleOut)
@@ -154,7 +153,7 @@ def assign_role(request: HttpRequest, person_id: int, payload: s.AssignmentIn) -
     assignment = services.do_assign_role(request.user, person, role,
                                          department_id=payload.department_id,
                                          include_subdepartments=payload.include_subdepartments)
-    return 201, assignment
+    return Status(201, assignment)
 
 
 @router.delete("/assignments/{assignment_id}", response={204: None})
@@ -165,7 +164,7 @@ def revoke_role(request: HttpRequest, assignment_id: int) -> Any:
     if assignment is None:
         raise NotFound()
     services.do_revoke_role(request.user, assignment)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/groups", response=list[s.GroupOut])
@@ -175,7 +174,7 @@ def list_groups(request: HttpRequest) -> Any:
 
 @router.post("/groups", response={201: s.GroupOut})
 def create_group(request: HttpRequest, payload: s.GroupIn) -> Any:
-    return 201, services.do_save_group(request.user, **payload.dict())
+    return Status(201, services.do_save_group(request.user, **payload.dict()))
 
 
 @router.put("/groups/{group_id}", response=s.GroupOut)
@@ -200,7 +199,7 @@ def issue_token(request: HttpRequest, payload: s.TokenIn) -> Any:
 
     ratelimit.hit("token", f"user:{request.user.pk}")
     issued = services.do_issue_token(request.user, **payload.dict())
-    return 201, {"token": issued.token, "secret": issued.secret}
+    return Status(201, {"token": issued.token, "secret": issued.secret})
 
 
 @router.post("/tokens/{token_id}/revoke", response=s.TokenOut)
@@ -220,7 +219,7 @@ def import_org_chart(request: HttpRequest, file: UploadedFile = File(...),  # no
 @router.post("/exports", response={202: s.ExportOut},
              summary="Export the org chart in the background")
 def export_org_chart(request: HttpRequest, payload: s.ExportIn) -> Any:
-    return 202, orgchart.do_request_export(request.user, payload.format)
+    return Status(202, orgchart.do_request_export(request.user, payload.format))
 
 
 @router.get("/exports/{export_id}", response=s.ExportOut)
