@@ -88,3 +88,20 @@ def run_commit_hooks(django_capture_on_commit_callbacks: Any) -> Callable[..., A
         return django_capture_on_commit_callbacks(execute=True)
 
     return runner
+
+
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption("--run-smoke", action="store_true",
+                     help="run the scaled-profile smoke test (starts server and worker)")
+    parser.addoption("--run-fuzz", action="store_true",
+                     help="run the schemathesis fuzz run over the whole API")
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    for item in items:
+        if "smoke" in item.keywords and not config.getoption("--run-smoke"):
+            item.add_marker(pytest.mark.skip(
+                reason="scaled-profile smoke test: run by .ci/run with --run-smoke"))
+        if "fuzz" in item.keywords and not config.getoption("--run-fuzz"):
+            item.add_marker(pytest.mark.skip(
+                reason="API fuzz run: run by .ci/run with --run-fuzz"))

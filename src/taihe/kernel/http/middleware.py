@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from taihe.kernel import context
 
@@ -43,4 +46,49 @@ class PersonLanguageMiddleware:
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+def _nul_path(value: Any, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _nul_path(key, path) or _nul_path(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]" if path else f"[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+class NulGuardMiddleware:
+    """Refuses NUL characters in API query strings and JSON bodies with a field-level 422.
+    PostgreSQL cannot store them and nobody types them; refusing them everywhere keeps both
+    profiles answering the same. (Django's forms already refuse them on pages.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            field = None
+            for key in request.GET:
+                if "\x00" in key or any("\x00" in v for v in request.GET.getlist(key)):
+                    field = key.replace("\x00", "")
+                    break
+            if field is None and request.content_type == "application/json" and request.body:
+                try:
+                    field = _nul_path(json.loads(request.body))
+                except (ValueError, UnicodeDecodeError):
+                    field = None  # the API answers malformed JSON itself
+            if field is not None:
+                return JsonResponse({
+                    "detail": _("Some values are not valid."), "code": "invalid",
+                    "fields": {field or "body": _("Text may not contain NUL characters.")},
+                    "request_id": getattr(request, "request_id", ""),
+                }, status=422)
         return self.get_response(request)

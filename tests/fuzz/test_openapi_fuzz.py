@@ -1,0 +1,41 @@
+"""Schemathesis generates requests for every operation of the OpenAPI document, as an
+administrator with a read/write token; no answer may be a server error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from taihe.kernel.http import tokens
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.fuzz
+
+
+@pytest.fixture
+def api_schema(db: Any, museum: dict[str, Any]) -> Any:
+    from taihe.config.wsgi import application
+
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def admin_token(museum: dict[str, Any]) -> str:
+    admin = PersonFactory(username="fuzz-admin", department=museum["root"], is_superuser=True,
+                          roles=["administrator"])
+    PersonFactory(department=museum["lab"])
+    return tokens.issue(admin, name="fuzz", scopes=["read", "write"]).secret
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_operation_answers_with_a_server_error(case: Any, admin_token: str) -> None:
+    response = case.call(headers={"Authorization": f"Bearer {admin_token}"})
+    case.validate_response(response, checks=[not_a_server_error])
