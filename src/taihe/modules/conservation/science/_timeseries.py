@@ -1,0 +1,106 @@
+"""Duration-weighted aggregates over a :class:`~._validation.TimeAxis`.
+
+conservation.md §0: every reading is weighted by its duration, never by reading count, and a
+moving average never bridges a gap (readings inside a gap simply do not exist, so the gap
+carries no weight).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._validation import FloatArray, TimeAxis
+
+MIN_WINDOW_COVERAGE = 0.5
+"""A moving-average window must hold data for at least half its length, else NaN (our choice)."""
+
+
+def weighted_mean(values: FloatArray, axis: TimeAxis) -> float:
+    """Duration-weighted mean of ``values``."""
+    return float(np.dot(values, axis.durations) / axis.durations.sum())
+
+
+def weighted_fraction(mask: NDArray[np.bool_], axis: TimeAxis) -> float:
+    """Duration-weighted fraction of readings where ``mask`` is true."""
+    return float(axis.durations[mask].sum() / axis.durations.sum())
+
+
+def moving_average(
+    values: FloatArray,
+    axis: TimeAxis,
+    window_seconds: float,
+    *,
+    kind: Literal["centred", "trailing"],
+    edges: Literal["nan", "shrink"],
+) -> FloatArray:
+    """Duration-weighted moving average.
+
+    ``centred`` averages the readings with times in the closed window ``[t - W/2, t + W/2]``
+    (so 721 hourly readings for 30 days: symmetric about the reading); ``trailing`` uses
+    ``[t - W, t]``. With ``edges="nan"`` the result is NaN wherever the window reaches outside
+    the record (before the first reading or after the end of the last one); with
+    ``edges="shrink"`` the window is cut to the record. In both cases a window that holds data
+    for less than :data:`MIN_WINDOW_COVERAGE` of its (possibly cut) length is NaN.
+    """
+    t = axis.seconds
+    n = t.shape[0]
+    if kind == "centred":
+        before = after = 0.5 * window_seconds
+    else:
+        before, after = window_seconds, 0.0
+    # Centre the values before accumulating: keeps the running sums small, so differences of
+    # cumulative sums lose no precision over long records.
+    offset = float(np.median(values[:: max(1, n // 1000)]))
+    weighted = (values - offset) * axis.durations
+    csum = np.empty(n + 1)
+    csum[0] = 0.0
+    np.cumsum(weighted, out=csum[1:])
+    if axis.regular:
+        step = axis.nominal
+        k_before = int(np.floor(before / step * (1 + 1e-12)))
+        k_after = int(np.floor(after / step * (1 + 1e-12)))
+        idx = np.arange(n)
+        lo = np.maximum(idx - k_before, 0)
+        hi = np.minimum(idx + k_after + 1, n)
+        total = (csum[hi] - csum[lo]) / ((hi - lo) * step)
+        covered_frac = None
+    else:
+        wsum = np.empty(n + 1)
+        wsum[0] = 0.0
+        np.cumsum(axis.durations, out=wsum[1:])
+        lo = np.searchsorted(t, t - before, side="left")
+        hi = np.searchsorted(t, t + after, side="right")
+        weight = wsum[hi] - wsum[lo]
+        total = (csum[hi] - csum[lo]) / weight
+        start = np.maximum(t - before, 0.0)
+        stop = np.minimum(t + after, axis.end)
+        covered_frac = weight / (stop - start)
+    result: FloatArray = total + offset
+    if edges == "nan":
+        outside = (t - before < -1e-9) | (t + after > axis.end + 1e-9)
+        result[outside] = np.nan
+    if covered_frac is not None:
+        result[covered_frac < MIN_WINDOW_COVERAGE] = np.nan
+    return result
+
+
+def weighted_percentiles(values: FloatArray, weights: FloatArray, q: FloatArray) -> FloatArray:
+    """Duration-weighted percentiles (``q`` in 0–100), linear interpolation.
+
+    With equal weights this is exactly numpy's default ``"linear"`` method: the k-th smallest
+    value sits at cumulative position ``(sum of the weights before it) / (total weight minus
+    the weight of the largest value)``. Equal weights take numpy's selection path, which is
+    O(n).
+    """
+    w0 = weights[0]
+    if np.all(weights == w0):
+        return np.asarray(np.percentile(values, q), dtype=np.float64)
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    w = weights[order]
+    before = np.concatenate(([0.0], np.cumsum(w[:-1])))
+    position = before / before[-1]
+    return np.asarray(np.interp(np.asarray(q) / 100.0, position, v), dtype=np.float64)
