@@ -12,7 +12,7 @@ element-wise search for the offending index only runs once something is known to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -122,7 +122,7 @@ def broadcast_shape(**arrays: FloatArray) -> tuple[int, ...]:
         raise ValueError(f"mismatched shapes: {shapes}; they cannot be broadcast") from None
 
 
-def output(x: FloatArray | np.floating[object] | float) -> FloatOrArray:
+def output(x: FloatArray | np.floating[Any] | float) -> FloatOrArray:
     """Return a Python ``float`` for 0-d results, the array otherwise."""
     a = np.asarray(x, dtype=np.float64)
     if a.ndim == 0:
@@ -199,9 +199,7 @@ def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -
         seconds = f - f[0]
         labels = f
     else:
-        raise ValueError(
-            f"times must be numpy.datetime64 or POSIX seconds, got dtype {a.dtype}"
-        )
+        raise ValueError(f"times must be numpy.datetime64 or POSIX seconds, got dtype {a.dtype}")
     smin = float(steps.min())
     smax = float(steps.max())
     if not smin > 0.0:

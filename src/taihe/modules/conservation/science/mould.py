@@ -75,9 +75,7 @@ SENSITIVITY_CLASSES: dict[str, SensitivityClass] = {
     "medium_resistant": SensitivityClass(
         0.072, 0.097, 0.0, 5.0, 1.5, 85.0, "concrete, aerated concrete, glass and polyester wool"
     ),
-    "resistant": SensitivityClass(
-        0.033, 0.014, 0.0, 3.0, 1.0, 85.0, "polished PUR, glass, metals"
-    ),
+    "resistant": SensitivityClass(0.033, 0.014, 0.0, 3.0, 1.0, 85.0, "polished PUR, glass, metals"),
 }
 
 # Hukka & Viitanen 1999 (conservation.md §4.1): RH_crit(T) cubic for T <= 20 °C, 80 % above.
@@ -253,7 +251,7 @@ def vtt_mould_index(
 
 
 def _floats(a: FloatArray) -> memoryview[float]:
-    return memoryview(np.ascontiguousarray(a)).cast("B").cast("d")
+    return np.ascontiguousarray(a).data.cast("B").cast("d")
 
 
 def _integrate(prep: _Prepared, c_mat: float) -> FloatArray:
@@ -283,7 +281,7 @@ def _integrate(prep: _Prepared, c_mat: float) -> FloatArray:
             j_stop = j + stop - start
             q = exp(-a * m)
             if q > q_one:  # M < 1: k1 = k1(M < 1) until M reaches 1
-                for c, gb in zip(c_list[j:j_stop], g_below[j:j_stop]):
+                for c, gb in zip(c_list[j:j_stop], g_below[j:j_stop], strict=True):
                     if q > c:
                         q_new = c + (q - c) * gb
                         if q_new < q_one:
@@ -298,7 +296,7 @@ def _integrate(prep: _Prepared, c_mat: float) -> FloatArray:
                         q = q_new
                     append(q)
                     j += 1
-            for c, g in zip(c_list[j:j_stop], g_list[j:j_stop]):
+            for c, g in zip(c_list[j:j_stop], g_list[j:j_stop], strict=True):
                 if q > c:  # M < M_max; otherwise k2 = 0 and M holds
                     q = c + (q - c) * g
                 append(q)

@@ -8,7 +8,6 @@ dpcalc's ``emctable`` (conservation.md §1.4), so this is also IPI's %EMC.
 
 from __future__ import annotations
 
-import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as v
