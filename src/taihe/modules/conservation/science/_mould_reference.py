@@ -47,7 +47,7 @@ def vtt_mould_index_reference(
             rh_crit = max(poly, cls.rh_min)
         else:
             rh_crit = cls.rh_min
-        if 0.0 < temp < 50.0 and rel >= rh_crit:
+        if 0.0 < temp < 50.0 and rel >= rh_crit and rh_crit < 100.0:
             unfavourable_h = 0.0
             x = (rh_crit - rel) / (rh_crit - 100.0)
             m_max = max(cls.a + cls.b * x - cls.c * x * x, 0.0)

@@ -90,10 +90,10 @@ def moving_average(
 def weighted_percentiles(values: FloatArray, weights: FloatArray, q: FloatArray) -> FloatArray:
     """Duration-weighted percentiles (``q`` in 0–100), linear interpolation.
 
-    With equal weights this is exactly numpy's default ``"linear"`` method: the k-th smallest
-    value sits at cumulative position ``(sum of the weights before it) / (total weight minus
-    the weight of the largest value)``. Equal weights take numpy's selection path, which is
-    O(n).
+    Each sorted value sits at the midpoint of its weight on the cumulative-weight axis,
+    rescaled so the smallest value is at 0 and the largest at 1; with equal weights this is
+    exactly numpy's default ``"linear"`` method (position k/(n − 1)), and equal weights take
+    numpy's O(n) selection path.
     """
     w0 = weights[0]
     if np.all(weights == w0):
@@ -101,6 +101,6 @@ def weighted_percentiles(values: FloatArray, weights: FloatArray, q: FloatArray)
     order = np.argsort(values, kind="stable")
     v = values[order]
     w = weights[order]
-    before = np.concatenate(([0.0], np.cumsum(w[:-1])))
-    position = before / before[-1]
+    mid = np.cumsum(w) - 0.5 * w
+    position = (mid - mid[0]) / (mid[-1] - mid[0])
     return np.asarray(np.interp(np.asarray(q) / 100.0, position, v), dtype=np.float64)

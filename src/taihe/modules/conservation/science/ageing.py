@@ -116,9 +116,8 @@ def lifetime_multiplier(
     t_ref_k = float(v.temperature("t_ref_c", t_ref_c)) - v.ABSOLUTE_ZERO_C
     k = ea / GAS_CONSTANT
     with np.errstate(divide="ignore", over="ignore"):
-        exponent = np.log(h)
-        exponent *= -n
-        exponent += k / (t - v.ABSOLUTE_ZERO_C) + (n * np.log(h_ref) - k / t_ref_k)
+        exponent = k / (t - v.ABSOLUTE_ZERO_C) - n * np.log(h)
+        exponent += n * np.log(h_ref) - k / t_ref_k
         return v.output(np.exp(exponent))
 
 

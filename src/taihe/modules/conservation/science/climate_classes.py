@@ -88,6 +88,11 @@ ASHRAE_CLASSES: dict[str, AshraeClass] = {
 }  # fmt: skip
 ASHRAE_ALIASES = {"A1": "As", "A2": "A"}  # ASHRAE 2019 names (conservation.md §3, MED)
 SEASONAL_WINDOW_DAYS = 30.0  # conservation.md §3: 30-day centred moving average, our choice
+# ASHRAE gives no dead band for "no seasonal change" (AA, A): a 30-day mean never sits exactly
+# on the annual mean, so the seasonal tests allow this much beyond the class limits. Our
+# choice, about a sensor's resolution; pass 0 for the strict reading.
+SEASONAL_TOLERANCE_RH = 1.0
+SEASONAL_TOLERANCE_T = 0.5
 
 
 def ashrae_class(climate_class: str) -> AshraeClass:
@@ -136,7 +141,7 @@ class AshraeCompliance(JSONResult):
     Attributes:
         climate_class: class name as given.
         fraction_in_class: fraction of the covered time meeting every test.
-        rh_short_fraction: short-term RH test (reading vs seasonal set point; C/D: absolute RH).
+        rh_short_fraction: short-term RH test (reading vs allowed set point; C/D: absolute RH).
         t_short_fraction: short-term T test (C: T <= 30 °C; D: no T test, so 1.0).
         rh_seasonal_fraction: seasonal RH set point vs the annual reference (C/D: 1.0).
         t_seasonal_fraction: seasonal T set point vs the annual reference (C/D: 1.0).
@@ -170,6 +175,8 @@ def ashrae_compliance(
     annual_t_c: float | None = None,
     annual_rh: float | None = None,
     max_gap: float | np.timedelta64 | None = None,
+    seasonal_tolerance_rh: float = SEASONAL_TOLERANCE_RH,
+    seasonal_tolerance_t: float = SEASONAL_TOLERANCE_T,
 ) -> AshraeCompliance:
     """Fraction of time a series meets an ASHRAE museum climate class.
 
@@ -179,8 +186,12 @@ def ashrae_compliance(
        set point), else the duration-weighted mean of the series (use at least a year).
     2. Seasonal set point S: centred 30-day duration-weighted moving average, with the window
        cut to the record at its ends (every reading gets a set point).
-    3. Seasonal tests: ``−down <= S − A <= up`` for RH and T (B also ``S_T <= 30 °C``).
-    4. Short-term tests: ``|reading − S| <= short band`` for RH and T.
+    3. Seasonal tests: ``−down − tol <= S − A <= up + tol`` for RH and T (B also
+       ``S_T <= 30 °C``); ``tol`` (default 1 % RH, 0.5 K) is our dead band, because a 30-day
+       mean never sits exactly on the annual mean and AA/A allow no seasonal RH change.
+    4. Short-term tests: ``|reading − S*| <= short band`` for RH and T, where
+       ``S* = A + clip(S − A, −down, up)`` is the allowed set point nearest the seasonal
+       average (so a reading never passes outside the class envelope).
     5. Classes C and D have absolute limits only (C: 25 <= RH <= 75 % and T <= 30 °C;
        D: RH < 75 %); their seasonal fractions are 1.0.
 
@@ -194,6 +205,8 @@ def ashrae_compliance(
         annual_t_c: annual reference temperature, °C (default: mean of the series).
         annual_rh: annual reference RH, % (default: mean of the series).
         max_gap: longest interval treated as continuous; default twice the median interval.
+        seasonal_tolerance_rh: dead band of the seasonal RH test, % RH (>= 0).
+        seasonal_tolerance_t: dead band of the seasonal T test, K (>= 0).
 
     Raises:
         ValueError: invalid inputs, unknown class or mismatched lengths.
@@ -213,6 +226,10 @@ def ashrae_compliance(
         if annual_rh is None
         else float(v.relative_humidity("annual_rh", annual_rh))
     )
+    tol_rh = float(seasonal_tolerance_rh)
+    tol_t = float(seasonal_tolerance_t)
+    if not (tol_rh >= 0.0 and tol_t >= 0.0):
+        raise ValueError("seasonal tolerances must be >= 0")
     ones = np.ones(n, dtype=np.bool_)
     if math.isinf(cls.rh_short):  # C, D: absolute limits only
         rh_short = _within(h, *cls.rh_range, upper_exclusive=cls.rh_upper_exclusive)
@@ -222,12 +239,18 @@ def ashrae_compliance(
         window = SEASONAL_WINDOW_DAYS * v.SECONDS_PER_DAY
         s_t = ts.moving_average(t, axis, window, kind="centred", edges="shrink")
         s_rh = ts.moving_average(h, axis, window, kind="centred", edges="shrink")
-        rh_short = _within(h - s_rh, -cls.rh_short, cls.rh_short)
-        t_short = _within(t - s_t, -cls.t_short, cls.t_short)
-        rh_season = _within(s_rh - ref_rh, -cls.rh_season_down, cls.rh_season_up)
-        t_season = _within(s_t - ref_t, -cls.t_season_down, cls.t_season_up)
+        d_t = s_t - ref_t
+        d_rh = s_rh - ref_rh
+        rh_season = _within(d_rh, -cls.rh_season_down - tol_rh, cls.rh_season_up + tol_rh)
+        t_season = _within(d_t, -cls.t_season_down - tol_t, cls.t_season_up + tol_t)
+        # The set point the class allows that is nearest the observed seasonal average.
+        set_rh = ref_rh + np.clip(d_rh, -cls.rh_season_down, cls.rh_season_up)
+        set_t = ref_t + np.clip(d_t, -cls.t_season_down, cls.t_season_up)
         if math.isfinite(cls.season_t_max_c):
-            t_season &= s_t <= cls.season_t_max_c + _EPS
+            t_season &= s_t <= cls.season_t_max_c + tol_t
+            np.minimum(set_t, cls.season_t_max_c, out=set_t)
+        rh_short = _within(h - set_rh, -cls.rh_short, cls.rh_short)
+        t_short = _within(t - set_t, -cls.t_short, cls.t_short)
     every = rh_short & t_short & rh_season & t_season
     return AshraeCompliance(
         climate_class=climate_class,

@@ -114,7 +114,7 @@ def _rh_crit(t: FloatArray, rh_min: float | None) -> FloatArray:
     c0, c1, c2, c3 = RH_CRIT_POLY
     poly: FloatArray = ((c3 * t + c2) * t + c1) * t + c0
     if rh_min is not None:
-        np.maximum(poly, rh_min, out=poly)
+        poly = np.maximum(poly, rh_min)
     result: FloatArray = np.where(t <= RH_CRIT_T_LIMIT_C, poly, rh_min or RH_CRIT_ABOVE_LIMIT)
     return result
 
@@ -169,6 +169,7 @@ def _prepare(
 ) -> _Prepared:
     rc = _rh_crit(t, cls.rh_min)
     fav = h >= rc
+    fav &= rc < RH_MAX  # RH_crit reaches 100 % as T → 0 °C: no growth possible there
     fav &= t > GROWTH_T_RANGE_C[0]
     fav &= t < GROWTH_T_RANGE_C[1]
     idx = np.flatnonzero(fav)
@@ -215,7 +216,7 @@ def vtt_mould_index(
         k2      = max(1 − exp(2.3·(M − M_max)), 0)
         dM/dt   = −C_mat · {0.032 (≤ 6 h), 0 (6–24 h), 0.016 (> 24 h)} per day, otherwise
 
-    Favourable means 0 < T < 50 °C and RH >= RH_crit. Reading i's conditions hold for its
+    Favourable means 0 < T < 50 °C and RH >= RH_crit (with RH_crit < 100 %). Reading i's conditions hold for its
     duration (the time to the next reading), and ``M[i]`` is the index at the end of that
     interval; the ODE is solved exactly over each interval (see the module docstring), so any
     logging interval gives the same answer. Across a gap longer than ``max_gap`` the state

@@ -71,9 +71,8 @@ def dew_point(t_c: ArrayLike, rh: ArrayLike) -> FloatOrArray:
     t = v.temperature("t_c", t_c)
     h = v.relative_humidity("rh", rh)
     v.broadcast_shape(t_c=t, rh=h)
-    with np.errstate(divide="ignore"):
-        gamma = np.log(h * 0.01)
-        gamma += MAGNUS_B * t / (MAGNUS_C + t)
+    with np.errstate(divide="ignore", over="ignore"):
+        gamma = np.log(h * 0.01) + MAGNUS_B * t / (MAGNUS_C + t)
         return v.output(MAGNUS_C / (MAGNUS_B / gamma - 1.0))
 
 

@@ -1,0 +1,7 @@
+"""Test settings for the conservation science library (run with --import-mode=importlib)."""
+
+from hypothesis import settings
+
+# Modest example counts keep the suite well under ~20 s on two cores.
+settings.register_profile("science", max_examples=40, deadline=None)
+settings.load_profile("science")
