@@ -3,5 +3,6 @@
 from hypothesis import settings
 
 # Modest example counts keep the suite well under ~20 s on two cores.
-settings.register_profile("science", max_examples=40, deadline=None)
+# No example database: keeps the worktree free of a .hypothesis/ folder.
+settings.register_profile("science", max_examples=40, deadline=None, database=None)
 settings.load_profile("science")

@@ -90,7 +90,7 @@ def test_twpi_is_the_harmonic_mean_of_pi_not_the_arithmetic_mean():
 
 def test_conservation_md_example_of_72_8_years():
     # 6 months at PI 44 and 6 months at PI 211 → 72.8 (harmonic), not 127.5
-    assert 1.0 / (0.5 / 44 + 0.5 / 211) == pytest.approx(72.8, abs=0.05)
+    assert pytest.approx(72.8, abs=0.05) == 1.0 / (0.5 / 44 + 0.5 / 211)
 
 
 def test_twpi_weights_by_duration_not_count():

@@ -30,9 +30,7 @@ def test_matches_wood_handbook_table_4_2(t_f, rh, table):
     assert emc_wood(f_to_c(t_f), rh) == pytest.approx(table, abs=0.15)
 
 
-@pytest.mark.parametrize(
-    ("t_c", "rh", "dpcalc"), [(20, 50, 9.3), (21, 50, 9.2), (20, 65, 12.0)]
-)
+@pytest.mark.parametrize(("t_c", "rh", "dpcalc"), [(20, 50, 9.3), (21, 50, 9.2), (20, 65, 12.0)])
 def test_rounds_to_dpcalc_emc_table(t_c, rh, dpcalc):
     # dpcalc's emctable is this equation at integer grid points rounded to 0.1
     assert round(emc_wood(t_c, rh), 1) == dpcalc

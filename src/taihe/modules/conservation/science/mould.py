@@ -216,9 +216,9 @@ def vtt_mould_index(
         k2      = max(1 − exp(2.3·(M − M_max)), 0)
         dM/dt   = −C_mat · {0.032 (≤ 6 h), 0 (6–24 h), 0.016 (> 24 h)} per day, otherwise
 
-    Favourable means 0 < T < 50 °C and RH >= RH_crit (with RH_crit < 100 %). Reading i's conditions hold for its
-    duration (the time to the next reading), and ``M[i]`` is the index at the end of that
-    interval; the ODE is solved exactly over each interval (see the module docstring), so any
+    Favourable means 0 < T < 50 °C and RH >= RH_crit (with RH_crit < 100 %). Reading i's
+    conditions hold for its duration (the time to the next reading), and ``M[i]`` is the
+    index at the end of that interval; the ODE is solved exactly over each interval (see the module docstring), so any
     logging interval gives the same answer. Across a gap longer than ``max_gap`` the state
     (M and the time since conditions turned unfavourable) is held, not extrapolated. The
     recurrence starts at M = 0. Very sensitive class at constant 20 °C / 90 %: M = 1.04 after
