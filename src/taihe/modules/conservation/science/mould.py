@@ -218,11 +218,11 @@ def vtt_mould_index(
 
     Favourable means 0 < T < 50 °C and RH >= RH_crit (with RH_crit < 100 %). Reading i's
     conditions hold for its duration (the time to the next reading), and ``M[i]`` is the
-    index at the end of that interval; the ODE is solved exactly over each interval (see
-    the module docstring), so any logging interval gives the same answer. Across a gap longer than ``max_gap`` the state
-    (M and the time since conditions turned unfavourable) is held, not extrapolated. The
-    recurrence starts at M = 0. Very sensitive class at constant 20 °C / 90 %: M = 1.04 after
-    30 days, reaching M_max = 3.995 within a year.
+    index at the end of that interval. The ODE is solved exactly over each interval (see the
+    module docstring), so any logging interval gives the same answer. Across a gap longer
+    than ``max_gap`` the state (M and the time since conditions turned unfavourable) is held,
+    not extrapolated. The recurrence starts at M = 0. Very sensitive class at constant
+    20 °C / 90 %: M = 1.04 after 30 days, reaching M_max = 3.995 within a year.
 
     Args:
         times: reading times, ``numpy.datetime64`` array or POSIX seconds, sorted, unique.
