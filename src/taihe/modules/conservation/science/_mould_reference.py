@@ -32,7 +32,7 @@ def vtt_mould_index_reference(
 ) -> v.FloatArray:
     """Same contract as :func:`.mould.vtt_mould_index`, one reading at a time."""
     axis = v.time_axis(times, max_gap)
-    n = axis.seconds.shape[0]
+    n = axis.durations.shape[0]
     temps = v.series("t_c", v.temperature("t_c", t_c), n).tolist()
     rhs = v.series("rh", v.relative_humidity("rh", rh), n).tolist()
     durations = axis.durations.tolist()

@@ -45,8 +45,7 @@ def moving_average(
     ``edges="shrink"`` the window is cut to the record. In both cases a window that holds data
     for less than :data:`MIN_WINDOW_COVERAGE` of its (possibly cut) length is NaN.
     """
-    t = axis.seconds
-    n = t.shape[0]
+    n = axis.durations.shape[0]
     if kind == "centred":
         before = after = 0.5 * window_seconds
     else:
@@ -54,37 +53,47 @@ def moving_average(
     # Centre the values before accumulating: keeps the running sums small, so differences of
     # cumulative sums lose no precision over long records.
     offset = float(np.median(values[:: max(1, n // 1000)]))
-    weighted = (values - offset) * axis.durations
     csum = np.empty(n + 1)
     csum[0] = 0.0
-    np.cumsum(weighted, out=csum[1:])
     if axis.regular:
+        # Evenly spaced, no gaps: the window is a fixed number of readings each side.
         step = axis.nominal
-        k_before = int(np.floor(before / step * (1 + 1e-12)))
-        k_after = int(np.floor(after / step * (1 + 1e-12)))
-        idx = np.arange(n)
-        lo = np.maximum(idx - k_before, 0)
-        hi = np.minimum(idx + k_after + 1, n)
-        total = (csum[hi] - csum[lo]) / ((hi - lo) * step)
-        covered_frac = None
-    else:
-        wsum = np.empty(n + 1)
-        wsum[0] = 0.0
-        np.cumsum(axis.durations, out=wsum[1:])
-        lo = np.searchsorted(t, t - before, side="left")
-        hi = np.searchsorted(t, t + after, side="right")
-        weight = wsum[hi] - wsum[lo]
-        total = (csum[hi] - csum[lo]) / weight
-        start = np.maximum(t - before, 0.0)
-        stop = np.minimum(t + after, axis.end)
-        covered_frac = weight / (stop - start)
-    result: FloatArray = total + offset
+        np.cumsum(values - offset, out=csum[1:])
+        kb = int(np.floor(before / step * (1 + 1e-12)))
+        ka = int(np.floor(after / step * (1 + 1e-12)))
+        result = np.empty(n)
+        width = kb + ka + 1
+        if width <= n:
+            result[kb : n - ka] = (csum[width:] - csum[: n + 1 - width]) / width
+        head = np.arange(min(kb, n))
+        tail = np.arange(max(n - ka, 0), n)
+        for idx in (head, tail):
+            lo = np.maximum(idx - kb, 0)
+            hi = np.minimum(idx + ka + 1, n)
+            result[idx] = (csum[hi] - csum[lo]) / (hi - lo)
+        result += offset
+        if edges == "nan":
+            first_ok = int(np.ceil(before / step * (1 - 1e-12)))
+            result[:first_ok] = np.nan  # window starts before the first reading
+            end_ok = n * step - after  # window must end within the last reading's interval
+            last_ok = int(np.floor(end_ok / step * (1 + 1e-12)))
+            result[max(last_ok + 1, first_ok) :] = np.nan
+        return result
+    t = axis.seconds
+    np.cumsum((values - offset) * axis.durations, out=csum[1:])
+    wsum = np.empty(n + 1)
+    wsum[0] = 0.0
+    np.cumsum(axis.durations, out=wsum[1:])
+    lo_i = np.searchsorted(t, t - before, side="left")
+    hi_i = np.searchsorted(t, t + after, side="right")
+    weight = wsum[hi_i] - wsum[lo_i]
+    out: FloatArray = (csum[hi_i] - csum[lo_i]) / weight + offset
+    start = np.maximum(t - before, 0.0)
+    stop = np.minimum(t + after, axis.end)
+    out[weight / (stop - start) < MIN_WINDOW_COVERAGE] = np.nan
     if edges == "nan":
-        outside = (t - before < -1e-9) | (t + after > axis.end + 1e-9)
-        result[outside] = np.nan
-    if covered_frac is not None:
-        result[covered_frac < MIN_WINDOW_COVERAGE] = np.nan
-    return result
+        out[(t - before < -1e-9) | (t + after > axis.end + 1e-9)] = np.nan
+    return out
 
 
 def weighted_percentiles(values: FloatArray, weights: FloatArray, q: FloatArray) -> FloatArray:

@@ -12,6 +12,7 @@ element-wise search for the offending index only runs once something is known to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -130,36 +131,43 @@ def output(x: FloatArray | np.floating[Any] | float) -> FloatOrArray:
     return a
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TimeAxis:
     """A validated time axis and the duration each reading stands for.
 
     Attributes:
-        seconds: reading times in seconds after the first reading (float64, strictly increasing).
         durations: seconds each reading is weighted by. It is the time to the next reading; a
             reading followed by a gap longer than ``max_gap`` (and the last reading) stands for
             the nominal interval only, so gaps are never bridged.
         nominal: the nominal logging interval in seconds (median interval).
         max_gap: the longest interval, in seconds, that is treated as continuous data.
         regular: ``True`` when every interval equals the nominal one (enables fast paths).
-        gap_after: boolean mask, ``True`` where the interval after the reading exceeds
-            ``max_gap`` (always ``False`` for the last reading).
         coverage: covered time divided by the record span (first reading to the end of the
             last reading's duration), 0–1.
     """
 
-    seconds: FloatArray
     durations: FloatArray
     nominal: float
     max_gap: float
     regular: bool
-    gap_after: NDArray[np.bool_]
     coverage: float
+    _ticks: NDArray[Any]  # int64 ticks or float seconds, as given
+    _seconds_per_tick: float
+
+    @cached_property
+    def seconds(self) -> FloatArray:
+        """Reading times in seconds after the first reading (computed on first use)."""
+        t0 = self._ticks[0]
+        out: FloatArray = (self._ticks - t0).astype(np.float64)
+        if self._seconds_per_tick != 1.0:
+            out *= self._seconds_per_tick
+        return out
 
     @property
     def end(self) -> float:
         """End of the record in seconds: the last reading plus its duration."""
-        return float(self.seconds[-1] + self.durations[-1])
+        span = float(self._ticks[-1] - self._ticks[0]) * self._seconds_per_tick
+        return span + float(self.durations[-1])
 
 
 def _max_gap_seconds(max_gap: float | np.timedelta64 | None, nominal: float) -> float:
@@ -176,7 +184,12 @@ def _max_gap_seconds(max_gap: float | np.timedelta64 | None, nominal: float) -> 
 
 
 def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -> TimeAxis:
-    """Validate ``times`` (``numpy.datetime64`` or POSIX seconds) and derive durations."""
+    """Validate ``times`` (``numpy.datetime64`` or POSIX seconds) and derive durations.
+
+    Costs a few passes over the timestamps: datetime64 values are read as integer ticks
+    without conversion, and per-reading seconds are only computed when a moving average
+    needs them.
+    """
     a = np.asarray(times)
     if a.ndim != 1:
         raise ValueError(f"times must be one-dimensional, got shape {a.shape}")
@@ -184,53 +197,53 @@ def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -
     if n < 2:
         raise ValueError(f"times must hold at least 2 readings, got {n}")
     if np.issubdtype(a.dtype, np.datetime64):
-        nat = np.isnat(a)
-        if nat.any():
-            raise ValueError(f"times[{int(np.flatnonzero(nat)[0])}] is NaT (not a time)")
-        ns = a.astype("datetime64[ns]").view(np.int64)
-        steps_raw = np.diff(ns)
-        steps = steps_raw / 1e9
-        seconds = (ns - ns[0]) / 1e9
-        labels = a.astype("datetime64[ns]")
+        unit, count = np.datetime_data(a.dtype)
+        ticks: NDArray[Any] = a.view(np.int64)
+        if ticks.min() == np.iinfo(np.int64).min:  # NaT is the smallest int64
+            raise ValueError(f"times[{int(np.flatnonzero(np.isnat(a))[0])}] is NaT (not a time)")
+        per_tick = float(np.timedelta64(count, unit) / np.timedelta64(1, "ns")) / 1e9
     elif np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating):
-        f = a.astype(np.float64)
-        check_finite("times", f)
-        steps = np.diff(f)
-        seconds = f - f[0]
-        labels = f
+        ticks = a.astype(np.float64, copy=False)
+        check_finite("times", ticks)
+        per_tick = 1.0
     else:
         raise ValueError(f"times must be numpy.datetime64 or POSIX seconds, got dtype {a.dtype}")
-    smin = float(steps.min())
-    smax = float(steps.max())
-    if not smin > 0.0:
-        i = int(np.flatnonzero(steps <= 0.0)[0])
-        if steps[i] == 0.0:
-            raise ValueError(f"times[{i + 1}] = {labels[i + 1]} duplicates times[{i}]")
+    steps = np.diff(ticks)
+    smin = steps.min()
+    smax = steps.max()
+    if not smin > 0:
+        i = int(np.flatnonzero(steps <= 0)[0])
+        if steps[i] == 0:
+            raise ValueError(f"times[{i + 1}] = {a[i + 1]} duplicates times[{i}]")
         raise ValueError(
-            f"times[{i + 1}] = {labels[i + 1]} is earlier than times[{i}] = {labels[i]}; "
+            f"times[{i + 1}] = {a[i + 1]} is earlier than times[{i}] = {a[i]}; "
             "timestamps must be sorted"
         )
-    regular = smin == smax
-    nominal = smin if regular else float(np.median(steps))
+    regular = bool(smin == smax)
+    nominal = float(smin) * per_tick if regular else float(np.median(steps)) * per_tick
     gap = _max_gap_seconds(max_gap, nominal)
-    durations = np.empty(n, dtype=np.float64)
-    durations[:-1] = steps
-    durations[-1] = min(nominal, gap)
-    gap_after = np.zeros(n, dtype=np.bool_)
-    if smax > gap:
-        gap_after[:-1] = steps > gap
-        durations[gap_after] = min(nominal, gap)
-        regular = False
-    covered = float(durations.sum())
-    span = float(seconds[-1] + durations[-1])
+    last = min(nominal, gap)
+    if regular and nominal <= gap:
+        durations = np.full(n, nominal)
+        covered = n * nominal
+        span = covered
+    else:
+        durations = np.empty(n, dtype=np.float64)
+        np.multiply(steps, per_tick, out=durations[:-1])
+        durations[-1] = last
+        if float(smax) * per_tick > gap:
+            durations[:-1][durations[:-1] > gap] = last
+            regular = False
+        covered = float(durations.sum())
+        span = float(ticks[-1] - ticks[0]) * per_tick + last
     return TimeAxis(
-        seconds=seconds,
         durations=durations,
         nominal=nominal,
         max_gap=gap,
         regular=regular,
-        gap_after=gap_after,
         coverage=covered / span,
+        _ticks=ticks,
+        _seconds_per_tick=per_tick,
     )
 
 

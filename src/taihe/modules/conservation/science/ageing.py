@@ -154,7 +154,7 @@ def twpi(
         ValueError: invalid times, temperatures or RH, or mismatched lengths.
     """
     axis = v.time_axis(times, max_gap)
-    n = axis.seconds.shape[0]
+    n = axis.durations.shape[0]
     t = v.series("t_c", v.temperature("t_c", t_c), n)
     h = v.series("rh", v.relative_humidity("rh", rh), n)
     consumed = float(np.dot(_decay_rate_per_year(t, h), axis.durations))

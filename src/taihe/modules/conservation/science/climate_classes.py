@@ -213,7 +213,7 @@ def ashrae_compliance(
     """
     cls = ashrae_class(climate_class)
     axis = v.time_axis(times, max_gap)
-    n = axis.seconds.shape[0]
+    n = axis.durations.shape[0]
     t = v.series("t_c", v.temperature("t_c", t_c), n)
     h = v.series("rh", v.relative_humidity("rh", rh), n)
     ref_t = (
@@ -325,7 +325,7 @@ def en15757_band(
             for any 30-day moving average to be defined.
     """
     axis = v.time_axis(times, max_gap)
-    n = axis.seconds.shape[0]
+    n = axis.durations.shape[0]
     h = v.series("rh", v.relative_humidity("rh", rh), n)
     window = EN15757_WINDOW_DAYS * v.SECONDS_PER_DAY
     ma = ts.moving_average(h, axis, window, kind="centred", edges="nan")

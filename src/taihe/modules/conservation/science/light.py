@@ -86,7 +86,7 @@ def light_exposure(
         ValueError: invalid times or illuminance, or mismatched lengths.
     """
     axis = v.time_axis(times, max_gap)
-    e = v.series("lux", v.non_negative("lux", lux, "lux"), axis.seconds.shape[0])
+    e = v.series("lux", v.non_negative("lux", lux, "lux"), axis.durations.shape[0])
     return float(np.dot(e, axis.durations)) / v.SECONDS_PER_HOUR
 
 

@@ -241,7 +241,7 @@ def vtt_mould_index(
         ValueError: invalid times, temperatures, RH, class or decline, or mismatched lengths.
     """
     axis = v.time_axis(times, max_gap)
-    n = axis.seconds.shape[0]
+    n = axis.durations.shape[0]
     t = v.series("t_c", v.temperature("t_c", t_c), n)
     h = v.series("rh", v.relative_humidity("rh", rh), n)
     cls = sensitivity_class(sensitivity)

@@ -104,7 +104,7 @@ def ipi_ratings(
         ValueError: invalid inputs or mismatched lengths.
     """
     axis = v.time_axis(times, max_gap)
-    n = axis.seconds.shape[0]
+    n = axis.durations.shape[0]
     t = v.series("t_c", v.temperature("t_c", t_c), n)
     h = v.series("rh", v.relative_humidity("rh", rh), n)
 
