@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from taihe.modules.conservation import science as s  # noqa: E402
-from taihe.modules.conservation.science._mould_reference import (  # noqa: E402
+from taihe.modules.conservation import science as s
+from taihe.modules.conservation.science._mould_reference import (
     vtt_mould_index_reference,
 )
 

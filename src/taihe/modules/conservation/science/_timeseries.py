@@ -90,7 +90,8 @@ def moving_average(
     out: FloatArray = (csum[hi_i] - csum[lo_i]) / weight + offset
     start = np.maximum(t - before, 0.0)
     stop = np.minimum(t + after, axis.end)
-    out[weight / (stop - start) < MIN_WINDOW_COVERAGE] = np.nan
+    # A zero-length window (trailing, at the first reading) holds that reading: covered.
+    out[weight / np.maximum(stop - start, weight) < MIN_WINDOW_COVERAGE] = np.nan
     if edges == "nan":
         out[(t - before < -1e-9) | (t + after > axis.end + 1e-9)] = np.nan
     return out

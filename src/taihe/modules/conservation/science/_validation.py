@@ -201,7 +201,8 @@ def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -
         ticks: NDArray[Any] = a.view(np.int64)
         if ticks.min() == np.iinfo(np.int64).min:  # NaT is the smallest int64
             raise ValueError(f"times[{int(np.flatnonzero(np.isnat(a))[0])}] is NaT (not a time)")
-        per_tick = float(np.timedelta64(count, unit) / np.timedelta64(1, "ns")) / 1e9
+        tick = np.array(count, dtype=np.int64).view(f"timedelta64[{unit}]")
+        per_tick = float(tick / np.timedelta64(1, "ns")) / 1e9
     elif np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating):
         ticks = a.astype(np.float64, copy=False)
         check_finite("times", ticks)
