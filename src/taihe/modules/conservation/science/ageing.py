@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _timeseries as ts
 from . import _validation as v
 from ._validation import FloatOrArray
 
@@ -157,7 +158,7 @@ def twpi(
     n = axis.durations.shape[0]
     t = v.series("t_c", v.temperature("t_c", t_c), n)
     h = v.series("rh", v.relative_humidity("rh", rh), n)
-    consumed = float(np.dot(_decay_rate_per_year(t, h), axis.durations))
+    consumed = ts.weighted_sum(_decay_rate_per_year(t, h), axis)
     total = float(axis.durations.sum())
     return total / consumed if consumed > 0.0 else float("inf")
 

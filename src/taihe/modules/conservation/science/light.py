@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _timeseries as ts
 from . import _validation as v
 from ._results import JSONResult
 from ._validation import FloatOrArray
@@ -87,7 +88,7 @@ def light_exposure(
     """
     axis = v.time_axis(times, max_gap)
     e = v.series("lux", v.non_negative("lux", lux, "lux"), axis.durations.shape[0])
-    return float(np.dot(e, axis.durations)) / v.SECONDS_PER_HOUR
+    return ts.weighted_sum(e, axis) / v.SECONDS_PER_HOUR
 
 
 def years_to_just_noticeable_fade(

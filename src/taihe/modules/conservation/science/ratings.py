@@ -108,7 +108,7 @@ def ipi_ratings(
     t = v.series("t_c", v.temperature("t_c", t_c), n)
     h = v.series("rh", v.relative_humidity("rh", rh), n)
 
-    consumed = float(np.dot(_decay_rate_per_year(t, h), axis.durations))
+    consumed = ts.weighted_sum(_decay_rate_per_year(t, h), axis)
     twpi = float(axis.durations.sum()) / consumed if consumed > 0 else float("inf")
     natural = Rating(
         rating="good" if twpi >= PI_GOOD_MIN else ("ok" if twpi >= PI_OK_MIN else "risk"),
