@@ -19,6 +19,8 @@ EMC_W = (349.0, 1.29, 0.0135)
 EMC_K = (0.805, 0.000736, -0.00000273)
 EMC_K1 = (6.27, -0.00938, -0.000303)
 EMC_K2 = (1.91, 0.0407, -0.000293)
+_K_PER_PERCENT = (EMC_K[0] / 100.0, EMC_K[1] / 100.0, EMC_K[2] / 100.0)
+_W_OVER_1800 = (EMC_W[0] / 1800.0, EMC_W[1] / 1800.0, EMC_W[2] / 1800.0)
 
 
 def _quadratic(c: tuple[float, float, float], t: v.FloatArray) -> v.FloatArray:
@@ -57,8 +59,9 @@ def emc_wood(t_c: ArrayLike, rh: ArrayLike) -> FloatOrArray:
     t = v.temperature("t_c", t_c)
     h = v.relative_humidity("rh", rh)
     v.broadcast_shape(t_c=t, rh=h)
-    kh = _quadratic(EMC_K, t)
-    kh = kh * (h * 0.01)  # broadcast to the full shape here
+    # Constants folded into the coefficients save two passes: K/100 takes h = RH/100, and
+    # W/1800 replaces the 1800/W factor.
+    kh = _quadratic(_K_PER_PERCENT, t) * h  # broadcast to the full shape here
     a = _quadratic(EMC_K1, t) * kh  # K1·Kh
     b = _quadratic(EMC_K2, t) * kh
     b *= a  # K1·K2·Kh²
@@ -70,7 +73,5 @@ def emc_wood(t_c: ArrayLike, rh: ArrayLike) -> FloatOrArray:
     den = 1.0 - kh
     kh /= den
     num += kh
-    w = _quadratic(EMC_W, t)
-    num *= 1800.0
-    num /= w
+    num /= _quadratic(_W_OVER_1800, t)
     return v.output(num)
