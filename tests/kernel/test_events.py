@@ -49,11 +49,10 @@ def _reset():
 
 
 def test_subscribers_run_only_after_commit(run_commit_hooks):
-    with run_commit_hooks():
-        with transaction.atomic():
-            publish(SampleHappened(number=1))
-            assert seen == []
-            assert OutboxEvent.objects.filter(name="tests.sample.happened.v1").count() == 1
+    with run_commit_hooks(), transaction.atomic():
+        publish(SampleHappened(number=1))
+        assert seen == []
+        assert OutboxEvent.objects.filter(name="tests.sample.happened.v1").count() == 1
     assert seen == [("listener", "1"), ("durable", "1")]
     row = OutboxEvent.objects.get()
     assert row.dispatched is True
@@ -63,10 +62,9 @@ def test_subscribers_run_only_after_commit(run_commit_hooks):
 
 
 def test_a_rolled_back_change_publishes_nothing(run_commit_hooks):
-    with run_commit_hooks():
-        with pytest.raises(ZeroDivisionError), transaction.atomic():
-            publish(SampleHappened(number=2))
-            1 / 0  # noqa: B018
+    with run_commit_hooks(), pytest.raises(ZeroDivisionError), transaction.atomic():
+        publish(SampleHappened(number=2))
+        1 / 0  # noqa: B018
     assert seen == []
     assert OutboxEvent.objects.count() == 0
 

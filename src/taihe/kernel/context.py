@@ -6,8 +6,12 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("taihe_request_id", default=None)
-_actor_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("taihe_actor_id", default=None)
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "taihe_request_id", default=None
+)
+_actor_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "taihe_actor_id", default=None
+)
 
 
 def request_id() -> str | None:

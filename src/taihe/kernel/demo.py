@@ -34,7 +34,7 @@ def loaders() -> list[DemoLoader]:
     return sorted(_LOADERS.values(), key=lambda entry: (entry.order, entry.name))
 
 
-DEMO_PASSWORD = "taihe-demo-2026"
+DEMO_PASSWORD = "taihe-demo-2026"  # noqa: S105  (printed on purpose: demo logins)
 """The password of every demo login. The demo is for trying Taihe, never for real data."""
 
 _LOGINS: list[tuple[str, str]] = []

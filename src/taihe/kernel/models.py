@@ -3,7 +3,7 @@
 from taihe.kernel.authz.models import VisibilityRule
 from taihe.kernel.events.models import DeliveryFailure, EventDelivery, OutboxEvent
 from taihe.kernel.http.models import ApiToken
-from taihe.kernel.jobs.models import JobRecord, ScheduleState, SchedulerLease
+from taihe.kernel.jobs.models import JobRecord, SchedulerLease, ScheduleState
 
 __all__ = [
     "ApiToken",

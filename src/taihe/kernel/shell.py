@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from taihe.kernel import authz
@@ -60,4 +60,5 @@ def todos_for(user: Any) -> list[Todo]:
     found: list[Todo] = []
     for source in _TODO_SOURCES.values():
         found.extend(source(user))
-    return sorted(found, key=lambda t: (t.due_at is None, t.due_at or datetime.max))
+    latest = datetime.max.replace(tzinfo=UTC)
+    return sorted(found, key=lambda t: (t.due_at is None, t.due_at or latest))

@@ -35,7 +35,8 @@ def describe() -> str:
     if connection.vendor == "sqlite":
         return f"SQLite ({settings_dict['NAME']})"
     host = settings_dict.get("HOST") or "localhost"
-    return f"{connection.vendor} ({settings_dict.get('NAME')} on {host}:{settings_dict.get('PORT') or ''})"
+    port = settings_dict.get("PORT") or "5432"
+    return f"{connection.vendor} ({settings_dict.get('NAME')} on {host}:{port})"
 
 
 def lock_rows_query(queryset: Any) -> Any:

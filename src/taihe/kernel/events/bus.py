@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 
+from taihe.kernel import context
 from taihe.kernel.events.base import Event
 from taihe.kernel.events.models import OutboxEvent
-from taihe.kernel import context
 
 logger = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)

@@ -61,7 +61,9 @@ class Pagination(LimitOffsetPagination):
     max_limit = 200
 
 
-def _envelope(api: NinjaAPI, request: HttpRequest, body: dict[str, Any], status: int) -> HttpResponse:
+def _envelope(
+    api: NinjaAPI, request: HttpRequest, body: dict[str, Any], status: int
+) -> HttpResponse:
     request_id = getattr(request, "request_id", None)
     if request_id:
         body["request_id"] = request_id
@@ -116,3 +118,11 @@ def build_api(*, title: str, version: str, description: str) -> NinjaAPI:
                                         "code": "server_error"}, 500)
 
     return api
+
+
+def user_id(request: HttpRequest) -> int:
+    """The signed-in person's id; endpoints only run after authentication succeeded."""
+    pk = getattr(request.user, "pk", None)
+    if pk is None:
+        raise AuthenticationError()
+    return int(pk)

@@ -16,7 +16,7 @@ from taihe.kernel.errors import ValidationFailed
 from taihe.kernel.http.models import ApiToken
 
 SCOPES = ("read", "write")
-TOKEN_PREFIX = "thk"
+TOKEN_PREFIX = "thk"  # noqa: S105  (a prefix, not a secret)
 MAX_LIFETIME_DAYS = 730
 
 

@@ -82,7 +82,9 @@ class DatabaseBackend:
             status=JobRecord.Status.RUNNING, locked_until__lt=timezone.now()
         ).update(status=JobRecord.Status.QUEUED, locked_until=None)
 
-    def run_pending(self, queues: tuple[str, ...] | list[str] | None = None, limit: int = 100) -> int:
+    def run_pending(
+        self, queues: tuple[str, ...] | list[str] | None = None, limit: int = 100
+    ) -> int:
         """Run due jobs until none is left or ``limit`` ran. Returns how many ran."""
         selected = tuple(queues or settings.TAIHE_JOB_QUEUES)
         ran = 0
@@ -127,7 +129,9 @@ class CeleryBackend:
 class Worker(threading.Thread):
     """Runs database-backend jobs in a thread (inside the server or ``taihe worker``)."""
 
-    def __init__(self, backend: DatabaseBackend, queues: tuple[str, ...], poll_seconds: float = 1.0):
+    def __init__(
+        self, backend: DatabaseBackend, queues: tuple[str, ...], poll_seconds: float = 1.0
+    ) -> None:
         super().__init__(name="taihe-job-worker", daemon=True)
         self.backend = backend
         self.queues = queues

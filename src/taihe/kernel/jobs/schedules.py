@@ -14,7 +14,7 @@ from croniter import croniter
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
-from taihe.kernel.jobs.models import ScheduleState, SchedulerLease
+from taihe.kernel.jobs.models import SchedulerLease, ScheduleState
 from taihe.kernel.jobs.registry import enqueue, job_definition
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from taihe.kernel.realtime.topics import authorize, group_name
 MAX_TOPICS = 50
 
 
-class TopicConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class TopicConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -28,7 +28,9 @@ class TopicConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
-            await self.send_json({"type": "error", "code": "invalid", "detail": "expected an object"})
+            await self.send_json(
+                {"type": "error", "code": "invalid", "detail": "expected an object"}
+            )
             return
         kind = content.get("type")
         topic = content.get("topic")

@@ -4,12 +4,12 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Status, File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from taihe.kernel import authz
-from taihe.kernel.http.api import Pagination
+from taihe.kernel.http.api import Pagination, user_id
 from taihe.modules.directory import orgchart, selectors, services
 from taihe.modules.directory import schemas as s
 from taihe.modules.directory.models import Role
@@ -25,7 +25,7 @@ def _person_input(payload: Any) -> services.PersonInput:
 
 @router.get("/me", response=s.PersonOut, summary="The signed-in person")
 def me(request: HttpRequest) -> Any:
-    return selectors.person_for(request.user, request.user.pk)
+    return selectors.person_for(request.user, user_id(request))
 
 
 @router.patch("/me", response=s.PersonOut, summary="Change my contact details or language")
@@ -210,7 +210,7 @@ def revoke_token(request: HttpRequest, token_id: int) -> Any:
 @router.post("/imports", response=s.ImportResult,
              summary="Import the org chart from CSV or XLSX (dry_run=true checks only)")
 def import_org_chart(request: HttpRequest, file: UploadedFile = File(...),  # noqa: B008
-                     dry_run: bool = Form(True)) -> Any:  # noqa: B008
+                     dry_run: bool = Form(True)) -> Any:
     report = orgchart.do_import_org_chart(request.user, file.read(), file.name or "",
                                           dry_run=dry_run)
     return report.as_dict()

@@ -160,7 +160,7 @@ def head_of(person_id: int, levels_up: int = 1) -> Person | None:
     person = Person.objects.select_related("department").filter(pk=person_id).first()
     if person is None or person.department is None:
         return None
-    chain = list(reversed(person.department.ancestor_ids())) 
+    chain = list(reversed(person.department.ancestor_ids()))
     ids = [person.department.id, *chain]
     departments = {d.id: d for d in Department.objects.filter(pk__in=ids).select_related("head")}
     level = 0

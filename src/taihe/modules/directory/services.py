@@ -82,15 +82,15 @@ def _clean_person(data: PersonInput, *, person: Person | None) -> dict[str, Any]
         elif len(username) > 80 or not all(c.isalnum() or c in "._-" for c in username):
             errors["username"] = _("Use up to 80 letters, digits, dots, dashes or underscores.")
         elif Person.objects.filter(username__iexact=username).exclude(
-                pk=getattr(person, "pk", None)).exists():
+                pk=getattr(person, "pk", 0)).exists():
             errors["username"] = _("This username is taken.")
-    if person is None or "name_zh" in values or "name_en" in values:
-        if not (values.get("name_zh") or values.get("name_en")
-                or (person and (person.name_zh or person.name_en))):
-            errors["name_zh"] = _("Give a name in Chinese or English.")
+    naming = person is None or "name_zh" in values or "name_en" in values
+    if naming and not (values.get("name_zh") or values.get("name_en")
+                       or (person and (person.name_zh or person.name_en))):
+        errors["name_zh"] = _("Give a name in Chinese or English.")
     if values.get("employee_number"):
         if Person.objects.filter(employee_number=values["employee_number"]).exclude(
-                pk=getattr(person, "pk", None)).exists():
+                pk=getattr(person, "pk", 0)).exists():
             errors["employee_number"] = _("Another person has this employee number.")
     elif "employee_number" in values:
         values["employee_number"] = None
@@ -471,8 +471,9 @@ def do_assign_role(actor: Any, person: Person, role: Role, *, department_id: int
     if "*" in role.operations and not authz.actor_for(actor).is_superuser and not authz.can(
             actor, ops.ROLE_MANAGE.code):
         raise PermissionDenied(_("Only administrators may give the administrator role."))
-    existing = RoleAssignment.objects.filter(person=person, role=role,
-                                             department_id=department_id).first()
+    held = RoleAssignment.objects.filter(person=person, role=role)
+    existing = (held.filter(department__isnull=True) if department_id is None
+                else held.filter(department_id=department_id)).first()
     if existing:
         return existing
     with transaction.atomic():
@@ -515,7 +516,7 @@ def do_save_group(actor: Any, *, name: str, description: str = "", member_ids: l
     name = name.strip()
     if not name:
         raise ValidationFailed(fields={"name": _("A group needs a name.")})
-    if Group.objects.filter(name=name).exclude(pk=getattr(group, "pk", None)).exists():
+    if Group.objects.filter(name=name).exclude(pk=getattr(group, "pk", 0)).exists():
         raise ValidationFailed(fields={"name": _("Another group has this name.")})
     members = list(Person.objects.filter(pk__in=member_ids, is_active=True))
     missing = sorted(set(member_ids) - {p.pk for p in members})
@@ -523,8 +524,10 @@ def do_save_group(actor: Any, *, name: str, description: str = "", member_ids: l
         raise ValidationFailed(fields={"member_ids": _("No active person with id %(ids)s.") % {
             "ids": ", ".join(map(str, missing))}})
     with transaction.atomic():
-        before = ({"name": group.name, "members": sorted(group.members.values_list("id", flat=True))}
-                  if group else None)
+        before = None
+        if group is not None:
+            before = {"name": group.name,
+                      "members": sorted(group.members.values_list("id", flat=True))}
         group = group or Group(owner_id=authz.actor_for(actor).user_id)
         group.name, group.description = name, description
         group.save()
@@ -541,7 +544,7 @@ def do_issue_token(actor: Any, *, name: str, scopes: list[str], days: int | None
                    kind: str = ApiToken.Kind.PERSONAL) -> tokens.IssuedToken:
     """Issue a token to the actor themself. Emits ``directory.token.issued.v1``."""
     resolved = authz.actor_for(actor)
-    if resolved.is_anonymous:
+    if resolved.user_id is None:
         raise PermissionDenied()
     owner = Person.objects.get(pk=resolved.user_id)
     with transaction.atomic():

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from taihe.kernel.http.api import Pagination
+from taihe.kernel.http.api import Pagination, user_id
 from taihe.modules.notifications import selectors, services
 
 router = Router()
@@ -55,7 +55,7 @@ def list_notifications(request: HttpRequest, unread: bool = False) -> Any:
 
 @router.get("/unread", response=UnreadOut)
 def unread(request: HttpRequest) -> Any:
-    return {"unread": selectors.unread_count(request.user.pk)}
+    return {"unread": selectors.unread_count(user_id(request))}
 
 
 @router.post("/read", response=MarkedOut, summary="Mark some (ids) or all notifications read")

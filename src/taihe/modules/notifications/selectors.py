@@ -26,6 +26,8 @@ def unread_count(person_id: int) -> int:
 
 def preferences_for(actor: Any) -> list[dict[str, Any]]:
     resolved = authz.actor_for(actor)
+    if resolved.user_id is None:
+        return []
     stored = {p.category: p for p in Preference.objects.filter(person_id=resolved.user_id)}
     rows = []
     for category in categories():

@@ -7,6 +7,7 @@ from django.urls import reverse
 from ninja import Router, Schema
 
 from taihe.kernel import shell
+from taihe.kernel.http.api import user_id
 from taihe.modules.notifications import api as notifications
 
 router = Router()
@@ -40,5 +41,5 @@ def workbench(request: HttpRequest) -> Any:
                   "url": reverse(t.url_name), "icon": t.icon}
                  for t in shell.apps_for(request.user)],
         "todos": shell.todos_for(request.user),
-        "unread_notifications": notifications.unread_count(request.user.pk),
+        "unread_notifications": notifications.unread_count(user_id(request)),
     }

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "Print the effective profile and run Django's system checks."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        channel = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+        channel = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
         rows = [
             ("profile", "scaled" if settings.TAIHE_SCALED else "embedded"),
             ("environment", "production" if settings.TAIHE_PRODUCTION else "development"),
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             ("data directory", str(settings.DATA_DIR)),
             ("database", engine.describe()),
             ("channel layer", channel),
-            ("cache", settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]),
+            ("cache", str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]),
             ("jobs backend", settings.TAIHE_JOBS_BACKEND
              + (f" ({settings.CELERY_BROKER_URL})" if settings.TAIHE_JOBS_BACKEND == "celery"
                 else "")),
