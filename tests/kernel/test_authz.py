@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import PersonFactory, grant
 
 from taihe.kernel import authz
 from taihe.kernel.authz.actor import forget_actor
 from taihe.kernel.errors import PermissionDenied
 from taihe.modules.directory.models import Person
+from tests.factories import PersonFactory, grant
 
 pytestmark = pytest.mark.django_db
 

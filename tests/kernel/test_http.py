@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests.factories import PersonFactory
 
 from taihe.kernel.http import tokens
 from taihe.kernel.http.models import ApiToken
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from tests.conftest import service_missing
 
 from taihe.kernel.jobs import enqueue, job
 from taihe.kernel.jobs.backends import DatabaseBackend, backend
 from taihe.kernel.jobs.models import JobRecord
+from tests.conftest import service_missing
 
 _lock = threading.Lock()
 calls: list[tuple[str, Any]] = []

@@ -10,10 +10,10 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
-from tests.factories import PersonFactory
 
 from taihe.config.asgi import application
 from taihe.kernel.realtime import authorize, publish
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

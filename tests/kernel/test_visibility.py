@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import PersonFactory
 
 from taihe.kernel.authz import Visibility, set_visibility, visibility_of, visible_filter
 from taihe.modules.directory.models import Group, Role
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import tempfile
 os.environ.setdefault("TAIHE_DATA_DIR", tempfile.mkdtemp(prefix="taihe-test-"))
 os.environ.setdefault("TAIHE_SECRET_KEY", "test-only-" + "x" * 60)
 
-from taihe.config.settings import *  # noqa: E402,F403
-from taihe.config.settings import ENV  # noqa: E402
+from taihe.config.settings import *  # noqa: F403
+from taihe.config.settings import ENV
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
 TAIHE_JOBS_BACKEND = "eager"

@@ -12,12 +12,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connections, transaction
-from tests.kernel.db.conftest import MEDIA_FILES, everything_on, rows
 
 from taihe.kernel.db import backup
 from taihe.modules.audit import chain
 from taihe.modules.audit.models import AuditEntry
 from taihe.modules.directory.models import Department
+from tests.kernel.db.conftest import MEDIA_FILES, everything_on, rows
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connections, transaction
-from tests.conftest import service_missing
-from tests.kernel.db.conftest import everything_on, rows
 
 from taihe.kernel.db import backup
 from taihe.kernel.db.copy import database_alias
@@ -22,6 +20,8 @@ from taihe.modules.audit import chain
 from taihe.modules.audit.models import AuditEntry
 from taihe.modules.directory.models import Department, Person
 from taihe.modules.notifications.models import Notification
+from tests.conftest import service_missing
+from tests.kernel.db.conftest import everything_on, rows
 
 pytestmark = pytest.mark.django_db
 

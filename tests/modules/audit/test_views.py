@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.urls import reverse
-from tests.factories import PersonFactory, grant
 
 from taihe.modules.audit import chain
 from taihe.modules.audit.models import AuditEntry
+from tests.factories import PersonFactory, grant
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.factories import PersonFactory, grant
 
 from taihe.kernel.http import tokens
 from taihe.kernel.testing.matrix import Call, assert_allowed, assert_denied
 from taihe.modules.directory.models import Group, Person, Role, RoleAssignment
+from tests.factories import PersonFactory, grant
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from tests.factories import DepartmentFactory, PersonFactory, grant
 
 from taihe.kernel.errors import Conflict, PermissionDenied, ValidationFailed
 from taihe.kernel.events.models import OutboxEvent
 from taihe.modules.directory import api, services
 from taihe.modules.directory.models import Department, Person, Role, RoleAssignment
+from tests.factories import DepartmentFactory, PersonFactory, grant
 
 pytestmark = pytest.mark.django_db
 

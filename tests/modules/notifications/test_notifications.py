@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.utils.translation import gettext_lazy as _
-from tests.factories import PersonFactory
 
 from taihe.kernel.errors import NotFound, ValidationFailed
 from taihe.modules.notifications import api, selectors, services
 from taihe.modules.notifications.models import Notification
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
