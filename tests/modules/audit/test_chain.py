@@ -88,3 +88,25 @@ def test_a_redelivered_event_is_recorded_once(admin_person, museum, run_commit_h
     EventDelivery.objects.filter(event=row).delete()
     assert deliver(row) == []
     assert AuditEntry.objects.filter(event_id=row.event_id).count() == 1
+
+
+def test_the_verify_command_reports_intact_and_tampered_logs(admin_person, museum,
+                                                             run_commit_hooks):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from taihe.kernel.db.engine import drop_append_only, make_append_only
+
+    with run_commit_hooks():
+        _create_person(admin_person, museum)
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert out.getvalue().strip() == "audit log intact: 1 entries, every link verified"
+    drop_append_only(connection, "audit_auditentry")
+    AuditEntry.objects.update(after={"username": "someone-else"})
+    make_append_only(connection, "audit_auditentry")
+    err = StringIO()
+    with pytest.raises(CommandError, match="TAMPERED: 1 problem"):
+        call_command("audit", "verify", stdout=StringIO(), stderr=err)
+    assert err.getvalue().strip() == "entry 1: content does not match its hash"
