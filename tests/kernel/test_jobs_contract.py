@@ -6,6 +6,7 @@ limit and then give up, route by queue, and never run a job whose transaction ro
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -83,7 +84,9 @@ def _database_harness(settings: Any) -> Iterator[Harness]:
 def _celery_harness(settings: Any) -> Iterator[Harness]:
     import redis
 
-    url = "redis://127.0.0.1:6379/14"
+    # One Redis database per xdist worker: parallel workers must not share a queue.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+    url = f"redis://127.0.0.1:6379/{8 + int(worker) % 8}"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except Exception as error:
