@@ -1,0 +1,137 @@
+"""End to end in headless Chromium (Debian's package, never a downloaded build): sign in,
+open the workbench and the directory in English and in Simplified Chinese, and fail on any
+console error or uncaught page error."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import service_missing
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+DEMO_PASSWORD = "taihe-demo-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: Any) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        service_missing("Chromium", "install Debian's package: apt-get install chromium")
+    data = tmp_path_factory.mktemp("e2e-data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAIHE_")}
+    env.update({"TAIHE_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "taihe.config.settings",
+                "PYTHONUNBUFFERED": "1"})
+    taihe = [sys.executable, "-m", "taihe.config.cli"]
+    subprocess.run([*taihe, "migrate", "-v", "0"], env=env, check=True, timeout=300)
+    subprocess.run([*taihe, "demo"], env=env, check=True, timeout=300,
+                   stdout=subprocess.DEVNULL)
+    port = _free_port()
+    log = open(data / "server.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen([*taihe, "serve", "--port", str(port)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.problems = problems
+    yield page
+    context.close()
+    assert problems == [], problems
+
+
+def _sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_workbench_and_directory_in_english_and_chinese(server: str, page: Any) -> None:
+    _sign_in(page, server, "staff")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Directory").first.is_visible()
+    page.goto(f"{server}/directory/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("body").inner_text().count("Conservation") >= 1
+    # Switch to Simplified Chinese for this person
+    page.goto(f"{server}/profile/")
+    page.select_option("select[name=language]", "zh-hans")
+    page.locator("form:has(select[name=language]) button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{server}/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert "工作台" in page.locator("body").inner_text()
+    page.goto(f"{server}/directory/")
+    page.wait_for_load_state("networkidle")
+    text = page.locator("body").inner_text()
+    assert "文物保护部" in text
+    assert "通讯录" in text
+
+
+def test_each_role_sees_only_its_apps(server: str, browser: Any) -> None:
+    seen: dict[str, bool] = {}
+    for username in ("admin", "staff"):
+        context = browser.new_context()
+        page = context.new_page()
+        _sign_in(page, server, username)
+        seen[username] = page.get_by_role("link", name="People").count() > 0
+        context.close()
+    assert seen == {"admin": True, "staff": False}
+
+
+def test_a_phone_sized_screen_gets_the_compact_navigation(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    _sign_in(page, server, "staff")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    context.close()
