@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from taihe.modules.audit import chain
 from taihe.modules.audit.models import AppendOnlyError, AuditEntry
@@ -71,9 +71,9 @@ def test_entries_cannot_be_changed_or_deleted(admin_person, museum, run_commit_h
     with pytest.raises(AppendOnlyError):
         entry.delete()
     # The database refuses too, even for a bulk update that bypasses the model.
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).update(subject_id="x")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(pk=entry.pk).delete()
 
 
@@ -110,3 +110,16 @@ def test_the_verify_command_reports_intact_and_tampered_logs(admin_person, museu
     with pytest.raises(CommandError, match="TAMPERED: 1 problem"):
         call_command("audit", "verify", stdout=StringIO(), stderr=err)
     assert err.getvalue().strip() == "entry 1: content does not match its hash"
+
+
+def test_entries_written_with_a_local_time_zone_still_verify(db):
+    import uuid
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    with transaction.atomic():
+        chain.append(event_id=uuid.uuid4(), event_name="tests.thing.done.v1", actor_id=None,
+                     request_id="", subject_type="", subject_id="", before=None, after=None,
+                     payload={},
+                     occurred_at=datetime(2026, 5, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert chain.verify() == (1, [])

@@ -6,7 +6,6 @@ import logging
 import traceback
 from datetime import timedelta
 
-from django.db import close_old_connections
 from django.utils import timezone
 
 from taihe.kernel import context
@@ -54,7 +53,6 @@ def execute(record_id: int, *, lock_seconds: int = 600) -> tuple[str, float]:
         with context.bound(request_id=record.request_id or None, actor_id=record.actor_id):
             definition.function(*record.args, **record.kwargs)
     except Exception as error:
-        close_old_connections()
         record.last_error = "".join(traceback.format_exception_only(error)).strip()[:4000]
         if record.attempts <= definition.max_retries:
             delay = definition.delay_before_retry(record.attempts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,8 @@ def append(**fields: Any) -> AuditEntry:
         "sequence", "hash").first()
     entry = AuditEntry(sequence=(head.sequence + 1) if head else 1,
                        previous_hash=head.hash if head else GENESIS, **fields)
+    # The database hands times back in UTC; hash the same form it will return.
+    entry.occurred_at = entry.occurred_at.astimezone(UTC)
     # Round-trip through JSON so the hash covers exactly what the database will return.
     entry.before = json.loads(json.dumps(entry.before)) if entry.before is not None else None
     entry.after = json.loads(json.dumps(entry.after)) if entry.after is not None else None

@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
 from taihe.modules.workbench import views
 
 app_name = "workbench"
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+]
