@@ -89,3 +89,29 @@ def test_undeclared_operations_are_a_programming_error(member):
 def test_operation_codes_must_have_three_parts():
     with pytest.raises(ValueError, match="module.entity.verb"):
         authz.declare("bad", "Bad")
+
+
+def test_cached_actors_follow_role_department_and_group_changes(museum):
+    from taihe.modules.directory.models import Group, RoleAssignment
+
+    person = PersonFactory(department=museum["lab"])
+    assert not authz.can(person, MANAGE)
+    # A new role assignment is seen at once (a fresh request loads the person anew)
+    assignment = grant(person, "hr", museum["conservation"])
+    person = Person.objects.get(pk=person.pk)
+    assert authz.can(person, MANAGE, department_id=museum["lab"].pk)
+    # Moving the granted department changes which departments it covers
+    from taihe.modules.directory import services
+
+    admin = PersonFactory(department=museum["root"], is_superuser=True)
+    services.do_move_department(admin, museum["lab"], museum["security"].pk)
+    person = Person.objects.get(pk=person.pk)
+    assert not authz.can(person, MANAGE, department_id=museum["lab"].pk)
+    # Group membership and revocation
+    group = Group.objects.create(name="committee")
+    group.members.add(person)
+    person = Person.objects.get(pk=person.pk)
+    assert authz.actor_for(person).group_ids == frozenset({group.pk})
+    RoleAssignment.objects.filter(pk=assignment.pk).delete()
+    person = Person.objects.get(pk=person.pk)
+    assert not authz.can(person, MANAGE)

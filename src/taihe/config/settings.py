@@ -86,6 +86,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "taihe.sqlite3"),
+            # Keep connections open: opening one costs more than most requests here
+            # (the file, WAL mode and the tuning pragmas), and SQLite has no server to tire.
+            "CONN_MAX_AGE": None,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout
                 # instead of failing with "database is locked" halfway through a transaction.
@@ -214,4 +217,5 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+TAIHE_HTTP_THREADS = ENV.http_threads
 TAIHE_API_RATE_LIMITS = {"login": (10, 60), "token": (20, 60)}

@@ -14,6 +14,7 @@ class DirectoryConfig(AppConfig):
         from taihe.modules.directory.selectors import build_actor
 
         authz.register_actor_provider(build_actor)
+        self._invalidate_actors_on_change()
         from taihe.modules.directory import demo  # noqa: F401  registers the demo museum
 
         register_app(AppTile(
@@ -44,3 +45,17 @@ class DirectoryConfig(AppConfig):
             code="directory.tokens", label=_("API tokens"), icon="key", order=240,
             description=_("Every API token in the museum; revoke lost ones"),
             url_name="directory:manage_tokens", operation=ops.TOKEN_MANAGE.code))
+
+    def _invalidate_actors_on_change(self) -> None:
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from taihe.modules.directory.models import Department, Group, Role, RoleAssignment
+        from taihe.modules.directory.selectors import invalidate_actors
+
+        for model in (Department, Role, RoleAssignment, Group):
+            post_save.connect(invalidate_actors, sender=model,
+                              dispatch_uid=f"directory.actors.save.{model.__name__}")
+            post_delete.connect(invalidate_actors, sender=model,
+                                dispatch_uid=f"directory.actors.delete.{model.__name__}")
+        m2m_changed.connect(invalidate_actors, sender=Group.members.through,
+                            dispatch_uid="directory.actors.group_members")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from taihe.kernel import authz
@@ -19,7 +20,34 @@ def subtree_ids(department: Department) -> list[int]:
                 .values_list("id", flat=True))
 
 
+ACTOR_CACHE_SECONDS = 60
+_GENERATION_KEY = "directory:actor-generation"
+
+
+def invalidate_actors(**_: Any) -> None:
+    """Forget every cached actor: roles, departments or groups changed. Connected to the
+    signals of those models, so no write path can forget to call it."""
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 2, None)
+
+
 def build_actor(user: Any) -> Actor:
+    """The actor of a person, cached for a minute per directory generation. The key also
+    holds the person's department and superuser flag, which change on the person row."""
+    generation = cache.get_or_set(_GENERATION_KEY, 1, None)
+    key = (f"directory:actor:{user.pk}:{generation}:{user.department_id}:"
+           f"{int(bool(user.is_superuser))}")
+    actor = cache.get(key)
+    if isinstance(actor, Actor):
+        return actor
+    actor = compute_actor(user)
+    cache.set(key, actor, ACTOR_CACHE_SECONDS)
+    return actor
+
+
+def compute_actor(user: Any) -> Actor:
     """Departments, roles, groups and grants of a person, in four queries."""
     department_ids: frozenset[int] = frozenset()
     visible: set[int] = set()
