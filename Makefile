@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
-export DJANGO_SETTINGS_MODULE ?= taihe.config.settings
 
 .PHONY: run install install-dev migrate demo serve test lint types contracts migrations-check \
         e2e bench clean messages
@@ -44,13 +43,13 @@ contracts: install-dev
 	$(BIN)/lint-imports
 
 migrations-check: install-dev
-	TAIHE_DATA_DIR=$$(mktemp -d) $(BIN)/django-admin makemigrations --check --dry-run
+	TAIHE_DATA_DIR=$$(mktemp -d) $(BIN)/taihe makemigrations --check --dry-run
 
 bench: install-dev
 	$(BIN)/python benchmarks/http_load.py
 
 messages: install-dev
-	cd src/taihe && ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/django-admin compilemessages
+	cd src/taihe && DJANGO_SETTINGS_MODULE=taihe.config.settings_test ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete -e html,txt,py --ignore "modules/conservation/science/*" && DJANGO_SETTINGS_MODULE=taihe.config.settings_test ../../$(BIN)/django-admin compilemessages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,7 +21,10 @@ from django.core.wsgi import get_wsgi_application
 from django.urls import path
 
 wsgi_application = get_wsgi_application()
-django_application = WSGIMiddleware(wsgi_application, workers=settings.TAIHE_HTTP_THREADS)
+django_application = WSGIMiddleware(
+    wsgi_application,  # type: ignore[arg-type]  # Django responses are iterables of bytes
+    workers=settings.TAIHE_HTTP_THREADS,
+)
 
 from taihe.kernel.realtime.consumer import TopicConsumer  # noqa: E402
 

@@ -14,10 +14,10 @@ from django.core import mail
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.utils import timezone, translation
-from tests.factories import PASSWORD, PersonFactory
 
 from taihe.config import settings as production_settings
 from taihe.kernel.events.models import OutboxEvent
+from tests.factories import PASSWORD, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

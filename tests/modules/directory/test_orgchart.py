@@ -11,7 +11,6 @@ import pytest
 from django.db.models import Max
 from django.utils import translation
 from openpyxl import Workbook
-from tests.factories import PersonFactory, grant
 
 from taihe.kernel.errors import PermissionDenied, ValidationFailed
 from taihe.kernel.events.models import OutboxEvent
@@ -19,6 +18,7 @@ from taihe.kernel.testing.events import captured_events
 from taihe.modules.directory import demo, orgchart, services
 from taihe.modules.directory.models import Person, Position, RoleAssignment
 from taihe.modules.directory.orgchart import RowError, do_import_org_chart
+from tests.factories import PersonFactory, grant
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from tests.factories import PASSWORD
 
 from taihe.kernel.events.models import OutboxEvent
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
