@@ -25,11 +25,13 @@ def service_missing(name: str, reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _media_and_cache(settings: Any, tmp_path: Any) -> Iterator[None]:
     from django.core.cache import cache
+    from django.utils import translation
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     cache.clear()
     yield
     cache.clear()
+    translation.deactivate()  # a test that switched language must not leak it to the next
 
 
 @pytest.fixture

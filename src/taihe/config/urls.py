@@ -1,11 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from taihe.config.api import api
 
-admin.site.site_header = "Taihe operators"
+admin.site.site_header = _("Taihe operators")
+admin.site.site_title = _("Taihe operators")
+
+handler403 = "taihe.kernel.http.pages.handler403"
+handler404 = "taihe.kernel.http.pages.handler404"
+handler500 = "taihe.kernel.http.pages.handler500"
 
 urlpatterns = [
     path("api/v1/", api.urls),

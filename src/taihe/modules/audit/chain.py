@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from taihe.kernel.db.engine import lock_rows_query
 from taihe.modules.audit.models import AuditEntry
 
@@ -80,12 +82,14 @@ def verify() -> tuple[int, list[Break]]:
     for entry in _entries():
         checked += 1
         if entry.sequence != expected_sequence:
-            breaks.append(Break(entry.sequence,
-                                f"expected entry {expected_sequence}, found {entry.sequence}"))
+            breaks.append(Break(entry.sequence, _(
+                "expected entry %(expected)s, found %(found)s: entries are missing")
+                % {"expected": expected_sequence, "found": entry.sequence}))
         if entry.previous_hash != expected_previous:
-            breaks.append(Break(entry.sequence, "previous hash does not match the entry before"))
+            breaks.append(Break(entry.sequence, _(
+                "previous hash does not match the entry before")))
         if link(entry.previous_hash, entry) != entry.hash:
-            breaks.append(Break(entry.sequence, "content does not match its hash"))
+            breaks.append(Break(entry.sequence, _("content does not match its hash")))
         expected_previous = entry.hash
         expected_sequence = entry.sequence + 1
     return checked, breaks

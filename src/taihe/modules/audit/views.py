@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from taihe.kernel import authz
+from taihe.kernel.http.pages import forbidden
 from taihe.modules.audit import chain, selectors
 from taihe.modules.audit import operations as ops
 from taihe.modules.audit.models import AuditEntry
@@ -72,10 +73,7 @@ def _entries(request: HttpRequest, form: EntryFilterForm, operation: str,
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(request, "taihe/error.html", {
-        "title": _("No access"),
-        "message": _("Only people with the right to read the audit log may open it."),
-    }, status=403)
+    return forbidden(request, _("Only people with the right to read the audit log may open it."))
 
 
 def _names(actor_ids: set[int]) -> dict[int, str]:

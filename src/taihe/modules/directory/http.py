@@ -4,6 +4,7 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -149,7 +150,7 @@ def assign_role(request: HttpRequest, person_id: int, payload: s.AssignmentIn) -
     person = selectors.person_for(request.user, person_id)
     role = Role.objects.filter(pk=payload.role_id).first()
     if role is None:
-        raise ValidationFailed(fields={"role_id": "No such role."})
+        raise ValidationFailed(fields={"role_id": _("No such role.")})
     assignment = services.do_assign_role(request.user, person, role,
                                          department_id=payload.department_id,
                                          include_subdepartments=payload.include_subdepartments)

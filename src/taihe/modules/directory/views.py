@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 
 from taihe.kernel import authz
 from taihe.kernel.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from taihe.kernel.http.pages import forbidden, not_found
 from taihe.kernel.http.tokens import MAX_LIFETIME_DAYS, SCOPES
 from taihe.modules.directory import operations as ops
 from taihe.modules.directory import orgchart, selectors, services
@@ -45,21 +46,6 @@ PAGE_SIZE = 25
 
 
 # --- Shared page helpers ------------------------------------------------------------------
-
-def forbidden(request: HttpRequest, message: Any = None) -> HttpResponse:
-    return render(request, "taihe/error.html", {
-        "title": _("No access"),
-        "message": message or _("You do not have permission to open this page. If you need "
-                                "it for your work, ask your department head or HR."),
-    }, status=403)
-
-
-def not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "taihe/error.html", {
-        "title": _("Not found"),
-        "message": _("This page does not exist, or you may not see it."),
-    }, status=404)
-
 
 def domain_error_response(request: HttpRequest, error: DomainError) -> HttpResponse | None:
     """The page for a permission or not-found error; None for errors a form shows."""

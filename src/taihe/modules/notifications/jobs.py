@@ -19,10 +19,10 @@ def send_notification_email(notification_id: int) -> None:
     recipient = notification.recipient
     if not recipient.email or not recipient.is_active:
         return
-    with translation.override(recipient.language or "zh-hans"):
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
         link = f"{settings.TAIHE_SITE_URL}{notification.url}" if notification.url else ""
         text = notification.body + (f"\n\n{link}" if link else "")
         text += "\n\n— " + _("Taihe notifications. Change what you receive in your profile.")
-        send_mail(f"[Taihe] {notification.title}", text, settings.DEFAULT_FROM_EMAIL,
+        send_mail(f"[{_('Taihe')}] {notification.title}", text, settings.DEFAULT_FROM_EMAIL,
                   [recipient.email])
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())

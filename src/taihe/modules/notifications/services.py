@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -49,7 +50,7 @@ def do_notify(recipient_ids: Iterable[int], *, category: str, title: Any, body: 
             in_app, email = _wants(info.id, category)
             if not (in_app or email):
                 continue
-            with translation.override(info.language or "zh-hans"):
+            with translation.override(info.language or settings.LANGUAGE_CODE):
                 rendered_title = str(title) % (params or {}) if params else str(title)
                 rendered_body = str(body) % (params or {}) if params and body else str(body)
             notification = Notification.objects.create(

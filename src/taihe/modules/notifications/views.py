@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taihe.kernel.errors import NotFound, ValidationFailed
+from taihe.kernel.http.pages import not_found
 from taihe.modules.notifications import selectors, services
 from taihe.modules.notifications.categories import categories
 
@@ -19,8 +20,7 @@ PAGE_SIZE = 20
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "taihe/error.html", {
-        "title": _("Not found"), "message": _("This notification does not exist.")}, status=404)
+    return not_found(request, _("This notification does not exist."))
 
 
 @login_required

@@ -1,0 +1,40 @@
+"""Error pages shared by every module's views and Django's own 403/404/500 handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def error_page(request: HttpRequest, *, status: int, title: Any, message: Any) -> HttpResponse:
+    return render(request, "taihe/error.html", {"title": title, "message": message},
+                  status=status)
+
+
+def forbidden(request: HttpRequest, message: Any = None) -> HttpResponse:
+    return error_page(request, status=403, title=_("No access"), message=message or _(
+        "You do not have permission to open this page. If you need it for your work, ask "
+        "your department head or HR."))
+
+
+def not_found(request: HttpRequest, message: Any = None) -> HttpResponse:
+    return error_page(request, status=404, title=_("Not found"), message=message or _(
+        "This page does not exist, or you may not see it."))
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return forbidden(request)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return not_found(request)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    # No template context processors that touch the database: the error may be the database.
+    return HttpResponse(_("Something went wrong on the server. The error has been logged; "
+                          "please try again, and tell IT if it keeps happening."),
+                        status=500, content_type="text/plain; charset=utf-8")
