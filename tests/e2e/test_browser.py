@@ -95,6 +95,13 @@ def _sign_in(page: Any, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+def test_the_sign_in_form_uses_the_page_width_it_is_given(server: str, page: Any) -> None:
+    page.goto(f"{server}/login/")
+    box = page.locator("input[name=username]").bounding_box()
+    assert box is not None
+    assert box["width"] >= 300, f"the sign-in form is squeezed to {box['width']}px"
+
+
 def test_workbench_and_directory_in_english_and_chinese(server: str, page: Any) -> None:
     _sign_in(page, server, "staff")
     assert page.locator("html").get_attribute("lang") == "en"
