@@ -3,6 +3,7 @@ administrator with a read/write token; no answer may be a server error."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,10 +18,22 @@ pytestmark = pytest.mark.fuzz
 
 
 @pytest.fixture
-def api_schema(db: Any, museum: dict[str, Any]) -> Any:
+def api_schema(db: Any, museum: dict[str, Any]) -> Iterator[Any]:
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     from taihe.config.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    # The real WSGI handler closes "old" connections around each request; inside the test's
+    # transaction that would close the test database under our feet (Django's test client
+    # disconnects the same signals for the same reason).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

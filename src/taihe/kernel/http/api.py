@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -110,6 +111,14 @@ def build_api(*, title: str, version: str, description: str) -> NinjaAPI:
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
         return _envelope(api, request, {"detail": str(error), "code": "http_error"},
                          error.status_code)
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def out_of_range(request: HttpRequest, error: Exception) -> HttpResponse:
+        # The input guard refuses numbers beyond 64 bits; a narrower column can still refuse
+        # a value, which is the caller's bad input, not a server fault.
+        return _envelope(api, request, {"detail": _("A value is out of range."),
+                                        "code": "invalid"}, 422)
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, error: Exception) -> HttpResponse:

@@ -49,7 +49,22 @@ class PersonLanguageMiddleware:
         return self.get_response(request)
 
 
+INT64 = 2**63 - 1
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _bad_text(value: str) -> bool:
+    return "\x00" in value or (_INTEGER.match(value.strip()) is not None
+                                and abs(int(value)) > INT64)
+
+
 def _nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first value no database can store: text with a NUL character, or a
+    whole number beyond 64 bits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return path if abs(value) > INT64 else None
     if isinstance(value, str):
         return path if "\x00" in value else None
     if isinstance(value, dict):
@@ -66,9 +81,10 @@ def _nul_path(value: Any, path: str = "") -> str | None:
 
 
 class NulGuardMiddleware:
-    """Refuses NUL characters in API query strings and JSON bodies with a field-level 422.
-    PostgreSQL cannot store them and nobody types them; refusing them everywhere keeps both
-    profiles answering the same. (Django's forms already refuse them on pages.)"""
+    """Refuses, with a field-level 422, API input that no database column can hold: NUL
+    characters (PostgreSQL cannot store them and nobody types them) and whole numbers beyond
+    64 bits, in the path, the query string or a JSON body. Refusing them here keeps both
+    profiles answering alike. (Django's forms already refuse NULs on pages.)"""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -76,8 +92,11 @@ class NulGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
             field = None
+            for segment in request.path.split("/"):
+                if _bad_text(segment):
+                    field = "path"
             for key in request.GET:
-                if "\x00" in key or any("\x00" in v for v in request.GET.getlist(key)):
+                if "\x00" in key or any(_bad_text(v) for v in request.GET.getlist(key)):
                     field = key.replace("\x00", "")
                     break
             if field is None and request.content_type == "application/json" and request.body:
@@ -88,7 +107,9 @@ class NulGuardMiddleware:
             if field is not None:
                 return JsonResponse({
                     "detail": _("Some values are not valid."), "code": "invalid",
-                    "fields": {field or "body": _("Text may not contain NUL characters.")},
+                    "fields": {field or "body": _(
+                        "This value cannot be stored: text may not contain NUL characters, "
+                        "and whole numbers must fit in 64 bits.")},
                     "request_id": getattr(request, "request_id", ""),
                 }, status=422)
         return self.get_response(request)
