@@ -172,6 +172,6 @@ def test_numbers_beyond_64_bits_are_refused_where_they_appear(client_for, member
     assert list(client.get(f"/api/v1/directory/people?limit={huge}").json()["fields"]) == [
         "limit"]
     response = client.post("/api/v1/notifications/read", content_type="application/json",
-                           data='{"ids": [1, %s]}' % huge)
+                           data='{"ids": [1, ' + huge + ']}')
     assert response.status_code == 422
     assert list(response.json()["fields"]) == ["ids[1]"]
