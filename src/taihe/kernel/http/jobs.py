@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 
 from taihe.kernel import authz
@@ -12,6 +13,7 @@ from taihe.kernel.errors import NotFound
 from taihe.kernel.jobs.models import JobRecord
 
 router = Router()
+JOB_VIEW = authz.declare("kernel.job.view", _("See everyone's background jobs"), scoped=False)
 
 
 class JobOut(Schema):
@@ -26,10 +28,12 @@ class JobOut(Schema):
     last_error: str
 
 
-@router.get("/{job_id}", response=JobOut, summary="Status of a job you started")
+@router.get("/{job_id}", response=JobOut,
+            summary="Status of a job you started (or any, with kernel.job.view)")
 def get_job(request: HttpRequest, job_id: int) -> Any:
     actor = authz.actor_for(request.user)
     record = JobRecord.objects.filter(pk=job_id).first()
-    if record is None or (record.actor_id != actor.user_id and not actor.is_superuser):
+    if record is None or (record.actor_id != actor.user_id
+                          and not authz.can(actor, JOB_VIEW.code)):
         raise NotFound()
     return record

@@ -25,6 +25,8 @@ class Call:
     body: dict[str, Any] | None = None
     secrets: list[str] = field(default_factory=list)
     """Strings that must not appear in a denied caller's response."""
+    files: dict[str, Any] | None = None
+    """Multipart upload instead of a JSON body: field name → file, plus ``body`` as fields."""
 
 
 def database_state() -> dict[str, int]:
@@ -34,6 +36,10 @@ def database_state() -> dict[str, int]:
 
 def request(client: Client, call: Call) -> Any:
     method = getattr(client, call.method.lower())
+    if call.files is not None:
+        for upload in call.files.values():
+            upload.seek(0)
+        return method(call.path, data={**(call.body or {}), **call.files})
     if call.body is None:
         return method(call.path)
     return method(call.path, data=json.dumps(call.body), content_type="application/json")
