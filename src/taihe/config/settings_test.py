@@ -25,3 +25,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # contract, the websocket tests) then get SQLite's normal locking with a busy timeout,
     # instead of "database table is locked" errors that are never retried.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+if ENV.redis_url:
+    # Each xdist worker gets its own Redis database: a test's cache.clear() (FLUSHDB) must not
+    # wipe the rate-limit counters or channel groups of a test running in another worker.
+    from urllib.parse import urlsplit, urlunsplit
+
+    _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0")
+    _parts = urlsplit(ENV.redis_url)
+    _redis = urlunsplit(_parts._replace(path=f"/{int(_parts.path.strip('/') or 0) + _worker}"))
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": _redis}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [_redis]}}}
