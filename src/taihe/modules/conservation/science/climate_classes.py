@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from . import _timeseries as ts
 from . import _validation as v
@@ -237,20 +237,25 @@ def ashrae_compliance(
         rh_season = t_season = ones
     else:
         window = SEASONAL_WINDOW_DAYS * v.SECONDS_PER_DAY
-        s_t = ts.moving_average(t, axis, window, kind="centred", edges="shrink")
-        s_rh = ts.moving_average(h, axis, window, kind="centred", edges="shrink")
-        d_t = s_t - ref_t
-        d_rh = s_rh - ref_rh
+        s_t, s_rh = ts.moving_averages((t, h), axis, window, kind="centred", edges="shrink")
+        # The arrays are reused in place: S − A, then the allowed set point S*, then the
+        # reading's departure from S* (each step is the same arithmetic as on fresh arrays).
+        if math.isfinite(cls.season_t_max_c):
+            season_t_cap = s_t <= cls.season_t_max_c + tol_t
+        d_t = np.subtract(s_t, ref_t, out=s_t)
+        d_rh = np.subtract(s_rh, ref_rh, out=s_rh)
         rh_season = _within(d_rh, -cls.rh_season_down - tol_rh, cls.rh_season_up + tol_rh)
         t_season = _within(d_t, -cls.t_season_down - tol_t, cls.t_season_up + tol_t)
         # The set point the class allows that is nearest the observed seasonal average.
-        set_rh = ref_rh + np.clip(d_rh, -cls.rh_season_down, cls.rh_season_up)
-        set_t = ref_t + np.clip(d_t, -cls.t_season_down, cls.t_season_up)
+        set_rh = np.clip(d_rh, -cls.rh_season_down, cls.rh_season_up, out=d_rh)
+        set_rh += ref_rh
+        set_t = np.clip(d_t, -cls.t_season_down, cls.t_season_up, out=d_t)
+        set_t += ref_t
         if math.isfinite(cls.season_t_max_c):
-            t_season &= s_t <= cls.season_t_max_c + tol_t
+            t_season &= season_t_cap
             np.minimum(set_t, cls.season_t_max_c, out=set_t)
-        rh_short = _within(h - set_rh, -cls.rh_short, cls.rh_short)
-        t_short = _within(t - set_t, -cls.t_short, cls.t_short)
+        rh_short = _within(np.subtract(h, set_rh, out=set_rh), -cls.rh_short, cls.rh_short)
+        t_short = _within(np.subtract(t, set_t, out=set_t), -cls.t_short, cls.t_short)
     every = rh_short & t_short & rh_season & t_season
     return AshraeCompliance(
         climate_class=climate_class,
@@ -330,22 +335,39 @@ def en15757_band(
     window = EN15757_WINDOW_DAYS * v.SECONDS_PER_DAY
     ma = ts.moving_average(h, axis, window, kind="centred", edges="nan")
     defined = ~np.isnan(ma)
-    if not defined.any():
+    count = int(np.count_nonzero(defined))
+    if count == 0:
         days = axis.end / v.SECONDS_PER_DAY
         raise ValueError(
             f"en15757_band needs more than {EN15757_WINDOW_DAYS:g} days of data for a centred "
             f"moving average; the record spans {days:.1f} days"
         )
-    fluct = (h - ma)[defined]
-    p7, p93 = ts.weighted_percentiles(
-        fluct, axis.durations[defined], np.asarray(EN15757_PERCENTILES)
-    ).tolist()
+    first = int(np.argmax(defined))
+    where: slice | NDArray[np.bool_] = defined
+    if defined[first : first + count].all():  # one run (always, for evenly spaced readings)
+        where = slice(first, first + count)
+    # The fluctuations are worked out in the array that then receives ``lower``.
+    lower = np.empty(n)
+    fluct = np.subtract(h[where], ma[where], out=lower[:count])
+    if axis.regular:
+        # Evenly spaced readings weigh the same: percentiles and fraction need no weights, so
+        # the percentile selection may reorder the fluctuations in place.
+        p7, p93 = ts.weighted_percentiles(
+            fluct, None, np.asarray(EN15757_PERCENTILES), overwrite_input=True
+        ).tolist()
+    else:
+        weights = axis.durations[where]
+        p7, p93 = ts.weighted_percentiles(fluct, weights, np.asarray(EN15757_PERCENTILES)).tolist()
     lo_off = min(p7, -EN15757_MIN_HALF_WIDTH)
     hi_off = max(p93, EN15757_MIN_HALF_WIDTH)
-    lower = ma + lo_off
+    inside = fluct >= lo_off - _EPS
+    inside &= fluct <= hi_off + _EPS
+    if axis.regular:
+        fraction_within = int(np.count_nonzero(inside)) / count
+    else:
+        fraction_within = float(weights[inside].sum() / weights.sum())
+    np.add(ma, lo_off, out=lower)
     upper = ma + hi_off
-    inside = (fluct >= lo_off - _EPS) & (fluct <= hi_off + _EPS)
-    weights = axis.durations[defined]
     return EN15757Band(
         moving_average=ma,
         lower=lower,
@@ -354,6 +376,6 @@ def en15757_band(
         p93=p93,
         lower_offset=lo_off,
         upper_offset=hi_off,
-        fraction_within=float(weights[inside].sum() / weights.sum()),
+        fraction_within=fraction_within,
         coverage=axis.coverage,
     )
