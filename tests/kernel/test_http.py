@@ -175,3 +175,13 @@ def test_numbers_beyond_64_bits_are_refused_where_they_appear(client_for, member
                            data='{"ids": [1, ' + huge + ']}')
     assert response.status_code == 422
     assert list(response.json()["fields"]) == ["ids[1]"]
+
+
+def test_request_times_are_read_in_utc_and_impossible_ones_refused(client_for, admin_person):
+    client = client_for(admin_person)
+    # An offset PostgreSQL cannot store still works once converted to UTC
+    ok = client.get("/api/v1/audit/entries?since=0235-04-05T15:35:13%2B23:23")
+    assert ok.status_code == 200
+    refused = client.get("/api/v1/audit/entries?since=0001-01-01T00:00:00%2B14:00")
+    assert refused.status_code == 422
+    assert refused.json()["fields"] == {"since": "This date and time is out of range."}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,7 +17,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
 from taihe.kernel import context
-from taihe.kernel.errors import DomainError
+from taihe.kernel.errors import DomainError, ValidationFailed
 from taihe.kernel.http import ratelimit, tokens
 
 logger = logging.getLogger(__name__)
@@ -135,3 +137,16 @@ def user_id(request: HttpRequest) -> int:
     if pk is None:
         raise AuthenticationError()
     return int(pk)
+
+
+def as_utc(value: datetime | None, field: str) -> datetime | None:
+    """A datetime from the request, in UTC. A time without a zone is read in the museum's
+    zone; one whose offset or year cannot be stored is refused with a field message."""
+    if value is None:
+        return None
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValidationFailed(fields={field: _("This date and time is out of range.")}) from None

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from taihe.kernel.http.api import Pagination
+from taihe.kernel.http.api import Pagination, as_utc
 from taihe.modules.audit import selectors
 
 router = Router()
@@ -35,4 +35,5 @@ def list_entries(request: HttpRequest, actor_id: int | None = None, event: str =
                  since: datetime | None = None, until: datetime | None = None) -> Any:
     return selectors.entries_for(request.user, actor_id=actor_id, event_name=event[:120],
                                  subject_type=subject_type[:80], subject_id=subject_id[:64],
-                                 request_id=request_id[:64], since=since, until=until)
+                                 request_id=request_id[:64], since=as_utc(since, "since"),
+                                 until=as_utc(until, "until"))
