@@ -35,7 +35,7 @@ class Todo:
 
 
 _APPS: dict[str, AppTile] = {}
-_TODO_SOURCES: dict[str, Callable[[Any], list[Todo]]] = {}
+_TO_DO_SOURCES: dict[str, Callable[[Any], list[Todo]]] = {}
 
 
 def register_app(tile: AppTile) -> None:
@@ -43,7 +43,7 @@ def register_app(tile: AppTile) -> None:
 
 
 def register_todo_source(code: str, source: Callable[[Any], list[Todo]]) -> None:
-    _TODO_SOURCES[code] = source
+    _TO_DO_SOURCES[code] = source
 
 
 def apps_for(user: Any) -> list[AppTile]:
@@ -58,7 +58,7 @@ def apps_for(user: Any) -> list[AppTile]:
 
 def todos_for(user: Any) -> list[Todo]:
     found: list[Todo] = []
-    for source in _TODO_SOURCES.values():
+    for source in _TO_DO_SOURCES.values():
         found.extend(source(user))
     latest = datetime.max.replace(tzinfo=UTC)
     return sorted(found, key=lambda t: (t.due_at is None, t.due_at or latest))

@@ -74,7 +74,7 @@ def test_shows_todos_from_registered_sources(client_for: Any, member: Any) -> No
     try:
         response = client_for(member).get("/")
     finally:
-        shell._TODO_SOURCES.pop("test.todos")
+        shell._TO_DO_SOURCES.pop("test.todos")
     assert "Approve leave for member" in response.content.decode()
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -576,6 +577,12 @@ def do_request_export(actor: Any, fmt: str) -> OrgChartExport:
         export = OrgChartExport.objects.create(requested_by_id=requester_id, format=fmt)
         enqueue(build_export, export.pk)
     return export
+
+
+def exports_for(actor: Any) -> QuerySet[OrgChartExport]:
+    """The actor's own exports, newest first: an export holds exactly what its requester
+    was allowed to see, so nobody else may download it."""
+    return OrgChartExport.objects.filter(requested_by_id=authz.actor_for(actor).user_id)
 
 
 def export_for(actor: Any, export_id: int) -> OrgChartExport:

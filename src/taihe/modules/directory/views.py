@@ -1100,8 +1100,7 @@ def _orgchart_page(request: HttpRequest, *, form: ImportForm | None = None,
                    report: Any = None, status: int = 200) -> HttpResponse:
     may_import = authz.can(request.user, ops.ORGCHART_IMPORT.code)
     may_export = authz.can(request.user, ops.ORGCHART_EXPORT.code)
-    exports = (OrgChartExport.objects.filter(requested_by_id=request.user.pk)[:10]
-               if may_export else [])
+    exports = orgchart.exports_for(request.user)[:10] if may_export else []
     return render(request, "directory/manage/orgchart.html", {
         "form": form or (ImportForm() if may_import else None), "report": report,
         "pending": request.session.get(PENDING_IMPORT), "may_import": may_import,
