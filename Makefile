@@ -27,7 +27,7 @@ install-dev: $(DEV_STAMP)
 run: install
 	$(BIN)/taihe migrate
 	$(BIN)/taihe demo
-	$(BIN)/taihe serve --with-worker --with-scheduler
+	$(BIN)/taihe serve
 
 test: install-dev
 	$(BIN)/python -m pytest -n auto -q
