@@ -177,3 +177,51 @@ def test_weighted_percentile_counts_duration():
     # Midpoints 4, 8.5, 9.5 → positions 0, 0.818, 1; the median is 0.611 (by count: 1)
     median = weighted_percentiles(values, weights, np.array([50.0]))[0]
     assert median == pytest.approx(0.5 / (4.5 / 5.5), abs=1e-12)
+
+
+def _ashrae_by_the_recipe(t, rh, cls_name, tol_rh=1.0, tol_t=0.5):
+    """The docstring's recipe on whole arrays (evenly spaced readings: fractions are counts)."""
+    from taihe.modules.conservation.science._timeseries import moving_averages
+    from taihe.modules.conservation.science._validation import time_axis
+    from taihe.modules.conservation.science.climate_classes import _within, ashrae_class
+
+    c = ashrae_class(cls_name)
+    axis = time_axis(np.arange(t.shape[0]) * HOUR)
+    ref_t, ref_rh = float(t.sum()) * HOUR / axis.total, float(rh.sum()) * HOUR / axis.total
+    s_t, s_rh = moving_averages((t, rh), axis, 30 * DAY, kind="centred", edges="shrink")
+    d_t, d_rh = s_t - ref_t, s_rh - ref_rh
+    rh_season = _within(d_rh, -c.rh_season_down - tol_rh, c.rh_season_up + tol_rh)
+    t_season = _within(d_t, -c.t_season_down - tol_t, c.t_season_up + tol_t)
+    set_rh = np.clip(d_rh, -c.rh_season_down, c.rh_season_up) + ref_rh
+    set_t = np.clip(d_t, -c.t_season_down, c.t_season_up) + ref_t
+    if np.isfinite(c.season_t_max_c):
+        t_season &= s_t <= c.season_t_max_c + tol_t
+        set_t = np.minimum(set_t, c.season_t_max_c)
+    rh_short = _within(rh - set_rh, -c.rh_short, c.rh_short)
+    t_short = _within(t - set_t, -c.t_short, c.t_short)
+    n = t.shape[0]
+    every = rh_short & t_short & rh_season & t_season
+    return [np.count_nonzero(m) / n for m in (every, rh_short, t_short, rh_season, t_season)]
+
+
+@pytest.mark.parametrize("cls", ["AA", "As", "A", "B"])
+@pytest.mark.parametrize("n", [2, 50, 24 * 20, 24 * 45, 24 * 400])
+@pytest.mark.parametrize("block", [1, 7, 1000, 32768])
+def test_ashrae_blocked_counts_equal_the_recipe_on_whole_arrays(monkeypatch, cls, n, block):
+    from taihe.modules.conservation.science import climate_classes
+
+    monkeypatch.setattr(climate_classes, "_BLOCK", block)
+    rng = np.random.default_rng(n)
+    day = np.arange(n) / 24.0
+    t = 24.0 + 6.0 * np.sin(2 * np.pi * day / 365.0) + rng.normal(0, 1.0, n)
+    rh = np.clip(50.0 + 12.0 * np.sin(2 * np.pi * day / 200.0) + rng.normal(0, 4.0, n), 0, 100)
+    got = ashrae_compliance(np.arange(n) * HOUR, t, rh, cls)
+    fractions = [
+        got.fraction_in_class,
+        got.rh_short_fraction,
+        got.t_short_fraction,
+        got.rh_seasonal_fraction,
+        got.t_seasonal_fraction,
+    ]
+    assert fractions == _ashrae_by_the_recipe(t, rh, cls)
+    assert got.rh_seasonal_fraction > 0.0 or n < 24 * 45  # the series exercises the tests

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from taihe.modules.conservation.science._timeseries import (
+    RegularWindow,
+    _offset,
     moving_average,
     moving_averages,
     weighted_percentiles,
@@ -58,3 +60,51 @@ def test_equal_weight_percentiles_propagate_nan_like_numpy():
     values = np.array([1.0, np.nan, 3.0, 4.0])
     q = np.array([7.0, 93.0])
     np.testing.assert_array_equal(weighted_percentiles(values, None, q), np.percentile(values, q))
+
+
+def _window_means_by_definition(values, n_before, n_after, edges_nan):
+    """Each reading's window mean straight from the definition (cut at the record's ends).
+
+    With ``edges_nan`` a window may end within the last reading's interval, not after it.
+    """
+    n = values.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(n):
+        lo, hi = i - n_before, i + n_after + 1
+        if edges_nan and (lo < 0 or i + n_after > n):
+            continue
+        out[i] = values[max(lo, 0) : min(hi, n)].mean()
+    return out
+
+
+@pytest.mark.parametrize("n", [2, 5, 30, 31, 61, 200, 1000])
+@pytest.mark.parametrize("kind", ["centred", "trailing"])
+@pytest.mark.parametrize("edges", ["nan", "shrink"])
+def test_regular_window_means_in_any_blocks_equal_the_whole(n, kind, edges):
+    t, _ = _series(n, n)
+    axis = time_axis(np.arange(n) * 3600.0)
+    window = 30 * 3600.0  # 31 hourly readings
+    whole = moving_average(t, axis, window, kind=kind, edges=edges)
+    csum = np.concatenate(([0.0], np.cumsum(t - 20.0)))
+    plan = RegularWindow.plan(n, 3600.0, window, kind, edges)
+    reference = plan.means(csum, 20.0, 0, n, np.empty(n))
+    for size in (1, 3, 7, 16, 64, n):
+        blocks = np.empty(n)
+        for first in range(0, n, size):
+            last = min(first + size, n)
+            blocks[first:last] = plan.means(csum, 20.0, first, last, np.empty(last - first))
+        np.testing.assert_array_equal(blocks, reference)
+    np.testing.assert_allclose(reference, whole, rtol=1e-12)
+    n_before, n_after = (15, 15) if kind == "centred" else (30, 0)
+    np.testing.assert_allclose(
+        whole, _window_means_by_definition(t, n_before, n_after, edges == "nan"), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 999, 1000, 1001, 2000, 2001, 20001, 105120])
+def test_offset_is_numpy_median_of_the_sample(n):
+    rng = np.random.default_rng(n)
+    for values in (rng.normal(50, 5, n), np.round(rng.normal(50, 5, n), 1), np.full(n, -0.0)):
+        got = _offset(values)
+        expected = float(np.median(values[:: max(1, n // 1000)]))
+        assert got == expected and np.signbit(got) == np.signbit(expected)

@@ -73,3 +73,15 @@ def test_timedelta_max_gap_is_accepted():
     gap2h = s.series_coverage(times)
     assert gap3h == 1.0
     assert gap2h == pytest.approx(5.0 / 7.0)
+
+
+@pytest.mark.parametrize("n", [2, 3, 1000, 32768, 32769, 32770, 70000])
+def test_step_range_is_min_and_max_of_the_differences(monkeypatch, n):
+    from taihe.modules.conservation.science import _validation
+
+    rng = np.random.default_rng(n)
+    for ticks in (np.cumsum(rng.integers(1, 9, n)), np.cumsum(rng.random(n) + 0.1)):
+        for block in (1, 5, 32768):
+            monkeypatch.setattr(_validation, "_STEP_BLOCK", block)
+            steps = np.diff(ticks)
+            assert _validation._step_range(ticks) == (steps.min(), steps.max())

@@ -7,6 +7,8 @@ carries no weight).
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -31,7 +33,7 @@ def weighted_sum(values: FloatArray, axis: TimeAxis) -> float:
 
 def weighted_mean(values: FloatArray, axis: TimeAxis) -> float:
     """Duration-weighted mean of ``values``."""
-    return weighted_sum(values, axis) / float(axis.durations.sum())
+    return weighted_sum(values, axis) / axis.total
 
 
 def weighted_fraction(mask: NDArray[np.bool_], axis: TimeAxis) -> float:
@@ -104,10 +106,8 @@ def moving_averages(
 ) -> tuple[FloatArray, FloatArray]:
     """:func:`moving_average` of two series on the same axis (the same results, bit for bit).
 
-    For evenly spaced readings the two cumulative sums share one pass, as the real and
-    imaginary parts of one complex running sum: complex addition adds the parts separately, so
-    each part is exactly its own running sum, and numpy's (sequential) accumulate costs about
-    the same per complex element as per real one.
+    For evenly spaced readings the two cumulative sums share one pass (see
+    :func:`paired_running_sum`).
     """
     first, second = series
     if not axis.regular:
@@ -115,28 +115,138 @@ def moving_averages(
             moving_average(first, axis, window_seconds, kind=kind, edges=edges),
             moving_average(second, axis, window_seconds, kind=kind, edges=edges),
         )
-    n = axis.durations.shape[0]
-    if kind == "centred":
-        before = after = 0.5 * window_seconds
-    else:
-        before, after = window_seconds, 0.0
+    csum, off1, off2 = paired_running_sum(first, second)
+    plan = RegularWindow.plan(axis.durations.shape[0], axis.nominal, window_seconds, kind, edges)
+    return (
+        plan.means(csum.real, off1, 0, plan.n, np.empty(plan.n)),
+        plan.means(csum.imag, off2, 0, plan.n, np.empty(plan.n)),
+    )
+
+
+def paired_running_sum(
+    first: FloatArray, second: FloatArray
+) -> tuple[NDArray[np.complex128], float, float]:
+    """``[0, cumsum(first - off1)]`` and the same for ``second``, in one complex array.
+
+    The two running sums are the real and imaginary parts of one complex running sum: complex
+    addition adds the parts separately, so each part is exactly its own running sum, and
+    numpy's (sequential) accumulate costs about the same per complex element as per real one.
+    Returns the running sum and the two offsets (see :func:`_offset`).
+    """
+    n = first.shape[0]
     off1, off2 = _offset(first), _offset(second)
     csum = np.empty(n + 1, dtype=np.complex128)
     csum[0] = 0.0
     np.subtract(first, off1, out=csum.real[1:])
     np.subtract(second, off2, out=csum.imag[1:])
     np.cumsum(csum[1:], out=csum[1:])
-    step = axis.nominal
-    return (
-        _regular_window_means(csum.real, step, before, after, off1, edges),
-        _regular_window_means(csum.imag, step, before, after, off2, edges),
-    )
+    return csum, off1, off2
 
 
 def _offset(values: FloatArray) -> float:
-    # Centre the values before accumulating: keeps the running sums small, so differences of
-    # cumulative sums lose no precision over long records.
-    return float(np.median(values[:: max(1, values.shape[0] // 1000)]))
+    """Median of about 1,000 evenly spread readings (``values`` finite).
+
+    Centring the values before accumulating keeps the running sums small, so differences of
+    cumulative sums lose no precision over long records. This is ``numpy.median`` of the
+    sample, bit for bit (numpy's own steps: partition at the middle rank(s), then ``mean``),
+    without its NaN handling, whose first use imports ``numpy.ma`` (milliseconds).
+    """
+    sample = values[:: max(1, values.shape[0] // 1000)]
+    half = sample.shape[0] // 2
+    if sample.shape[0] % 2:
+        return float(np.mean(np.partition(sample, half)[half : half + 1]))
+    return float(np.mean(np.partition(sample, (half - 1, half))[half - 1 : half + 1]))
+
+
+@dataclass(frozen=True, slots=True)
+class RegularWindow:
+    """A moving-average window over ``n`` evenly spaced readings without gaps.
+
+    The window is a fixed number of readings each side (``kb`` before, ``ka`` after), so every
+    window sum is a difference of two running sums; windows cut by the record's ends divide by
+    their own count. Readings outside ``start:stop`` get NaN (``edges="nan"`` skips the ends).
+    """
+
+    n: int
+    kb: int
+    ka: int
+    start: int
+    stop: int
+
+    @classmethod
+    def plan(
+        cls,
+        n: int,
+        step: float,
+        window_seconds: float,
+        kind: Literal["centred", "trailing"],
+        edges: Literal["nan", "shrink"],
+    ) -> RegularWindow:
+        if kind == "centred":
+            before = after = 0.5 * window_seconds
+        else:
+            before, after = window_seconds, 0.0
+        return cls._plan(n, step, before, after, edges)
+
+    @classmethod
+    def _plan(
+        cls, n: int, step: float, before: float, after: float, edges: Literal["nan", "shrink"]
+    ) -> RegularWindow:
+        kb = int(np.floor(before / step * (1 + 1e-12)))
+        ka = int(np.floor(after / step * (1 + 1e-12)))
+        start, stop = 0, n  # readings that get a value
+        if edges == "nan":
+            first_ok = int(np.ceil(before / step * (1 - 1e-12)))  # window starts in the record
+            end_ok = n * step - after  # window must end within the last reading's interval
+            last_ok = int(np.floor(end_ok / step * (1 + 1e-12)))
+            start = min(first_ok, n)
+            stop = min(max(last_ok + 1, first_ok), n)
+        return cls(n, kb, ka, start, stop)
+
+    def means(
+        self, csum: FloatArray, offset: float, first: int, last: int, out: FloatArray
+    ) -> FloatArray:
+        """Window means of readings ``first:last`` into ``out`` (length ``last - first``).
+
+        ``csum`` is ``[0, cumsum(values - offset)]``. Any block gives the same values, bit for
+        bit, as the whole record: each reading's mean is ``(csum[hi] - csum[lo]) / count +
+        offset`` whatever the block. Small blocks keep the work in cache.
+        """
+        n, kb, ka = self.n, self.kb, self.ka
+        if max(kb + 1, self.start) <= first and last <= min(n - ka - 1, self.stop):
+            # The common case, every window full (the general code below does the same).
+            np.subtract(csum[first + ka + 1 : last + ka + 1], csum[first - kb : last - kb], out=out)
+            out /= kb + ka + 1
+            out += offset
+            return out
+        valid_lo = min(max(self.start, first), last)
+        valid_hi = max(min(self.stop, last), valid_lo)
+        # Reading i averages csum[i_hi] - csum[i_lo] over i_hi - i_lo readings, where
+        # i_lo = max(i - kb, 0) (0 up to reading kb) and i_hi = min(i + ka + 1, n) (n from
+        # reading n - ka - 1): split the readings where either end reaches the record's end.
+        cuts = sorted(
+            {valid_lo, valid_hi, *(min(max(c, valid_lo), valid_hi) for c in (kb + 1, n - ka - 1))}
+        )
+        for lo, hi in itertools.pairwise(cuts):
+            part = out[lo - first : hi - first]
+            starts_cut = lo < kb + 1  # i_lo = 0 throughout
+            ends_cut = hi > n - ka - 1  # i_hi = n throughout
+            top = csum[n] if ends_cut else csum[lo + ka + 1 : hi + ka + 1]
+            bottom = csum[0] if starts_cut else csum[lo - kb : hi - kb]
+            np.subtract(top, bottom, out=part)
+            if starts_cut and ends_cut:
+                part /= n
+            elif starts_cut:
+                part /= np.arange(lo + ka + 1, hi + ka + 1, dtype=np.float64)
+            elif ends_cut:
+                part /= np.arange(n - lo + kb, n - hi + kb, -1, dtype=np.float64)
+            else:
+                part /= kb + ka + 1
+        # NaN outside start:stop (edges="nan"), offset added inside.
+        out[: valid_lo - first] = np.nan
+        out[valid_hi - first :] = np.nan
+        out[valid_lo - first : valid_hi - first] += offset
+        return out
 
 
 def _regular_window_means(
@@ -149,43 +259,11 @@ def _regular_window_means(
 ) -> FloatArray:
     """:func:`moving_average` for evenly spaced readings without gaps, from the running sum.
 
-    ``csum`` is ``[0, cumsum(values - offset)]``. The window is a fixed number of readings
-    each side, so every window sum is a difference of two running sums; windows cut by the
-    record's ends divide by their own count. Only the readings that get a value are computed
-    (``edges="nan"`` skips the ends).
+    ``csum`` is ``[0, cumsum(values - offset)]``; see :class:`RegularWindow`.
     """
     n = csum.shape[0] - 1
-    kb = int(np.floor(before / step * (1 + 1e-12)))
-    ka = int(np.floor(after / step * (1 + 1e-12)))
-    width = kb + ka + 1
-    start, stop = 0, n  # readings that get a value
-    if edges == "nan":
-        first_ok = int(np.ceil(before / step * (1 - 1e-12)))  # window starts in the record
-        end_ok = n * step - after  # window must end within the last reading's interval
-        last_ok = int(np.floor(end_ok / step * (1 + 1e-12)))
-        start = min(first_ok, n)
-        stop = min(max(last_ok + 1, first_ok), n)
-    result = np.empty(n)
-    result[:start] = np.nan
-    result[stop:] = np.nan
-    # Full windows: readings kb .. n - ka - 1, all of ``width`` readings.
-    lo, hi = max(kb, start), min(n - ka, stop)
-    if lo < hi:
-        full = result[lo:hi]
-        np.subtract(csum[lo + ka + 1 : hi + ka + 1], csum[lo - kb : hi - kb], out=full)
-        full /= width
-        parts = [(start, lo), (hi, stop)]
-    else:
-        parts = [(start, stop)]
-    # Windows cut by the start or end of the record (at most kb + ka readings).
-    for first, last in parts:
-        if first < last:
-            idx = np.arange(first, last)
-            i_lo = np.maximum(idx - kb, 0)
-            i_hi = np.minimum(idx + ka + 1, n)
-            result[first:last] = (csum[i_hi] - csum[i_lo]) / (i_hi - i_lo)
-    result[start:stop] += offset
-    return result
+    plan = RegularWindow._plan(n, step, before, after, edges)
+    return plan.means(csum, offset, 0, n, np.empty(n))
 
 
 def weighted_percentiles(

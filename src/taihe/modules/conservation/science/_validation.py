@@ -163,6 +163,11 @@ class TimeAxis:
             out *= self._seconds_per_tick
         return out
 
+    @cached_property
+    def total(self) -> float:
+        """Covered time in seconds: the sum of the durations (computed on first use)."""
+        return float(self.durations.sum())
+
     @property
     def end(self) -> float:
         """End of the record in seconds: the last reading plus its duration."""
@@ -209,10 +214,10 @@ def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -
         per_tick = 1.0
     else:
         raise ValueError(f"times must be numpy.datetime64 or POSIX seconds, got dtype {a.dtype}")
-    steps = np.diff(ticks)
-    smin = steps.min()
-    smax = steps.max()
+    smin, smax = _step_range(ticks)
+    steps: NDArray[Any] | None
     if not smin > 0:
+        steps = np.diff(ticks)
         i = int(np.flatnonzero(steps <= 0)[0])
         if steps[i] == 0:
             raise ValueError(f"times[{i + 1}] = {a[i + 1]} duplicates times[{i}]")
@@ -221,7 +226,8 @@ def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -
             "timestamps must be sorted"
         )
     regular = bool(smin == smax)
-    nominal = float(smin) * per_tick if regular else float(np.median(steps)) * per_tick
+    steps = None if regular else np.diff(ticks)  # evenly spaced readings need no steps
+    nominal = float(smin) * per_tick if steps is None else float(np.median(steps)) * per_tick
     gap = _max_gap_seconds(max_gap, nominal)
     last = min(nominal, gap)
     if regular and nominal <= gap:
@@ -229,6 +235,8 @@ def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -
         covered = n * nominal
         span = covered
     else:
+        if steps is None:
+            steps = np.diff(ticks)
         durations = np.empty(n, dtype=np.float64)
         np.multiply(steps, per_tick, out=durations[:-1])
         durations[-1] = last
@@ -246,6 +254,27 @@ def time_axis(times: ArrayLike, max_gap: float | np.timedelta64 | None = None) -
         _ticks=ticks,
         _seconds_per_tick=per_tick,
     )
+
+
+_STEP_BLOCK = 32768  # intervals per block when scanning the time axis
+
+
+def _step_range(ticks: NDArray[Any]) -> tuple[Any, Any]:
+    """``(min, max)`` of ``numpy.diff(ticks)``, worked out in cache-sized blocks.
+
+    The same values as reducing the full difference array, without allocating it (a fresh
+    array the size of the record costs more in page faults than the arithmetic).
+    """
+    n = ticks.shape[0]
+    size = min(n - 1, _STEP_BLOCK)
+    buf = np.empty(size, dtype=ticks.dtype)
+    lows, highs = [], []
+    for first in range(0, n - 1, size):
+        last = min(first + size, n - 1)
+        part = np.subtract(ticks[first + 1 : last + 1], ticks[first:last], out=buf[: last - first])
+        lows.append(part.min())
+        highs.append(part.max())
+    return min(lows), max(highs)
 
 
 def series(name: str, values: FloatArray, n: int) -> FloatArray:

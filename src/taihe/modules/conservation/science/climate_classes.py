@@ -167,6 +167,89 @@ def _within(x: FloatArray, lo: float, hi: float, upper_exclusive: bool = False) 
     return ok
 
 
+_BLOCK = 32768  # readings per block: the block's work arrays stay in the CPU caches
+
+
+def _ashrae_regular_counts(
+    cls: AshraeClass,
+    axis: v.TimeAxis,
+    t: FloatArray,
+    h: FloatArray,
+    ref_t: float,
+    ref_rh: float,
+    tol_t: float,
+    tol_rh: float,
+) -> list[int]:
+    """Readings passing each test (every, RH short, T short, RH seasonal, T seasonal).
+
+    For evenly spaced readings without gaps (every reading weighs the same). The seasonal set
+    points come block by block from the running sums of :func:`ts.paired_running_sum`, exactly
+    as :func:`ts.moving_averages` computes them, and each test is the same arithmetic as in
+    :func:`ashrae_compliance`'s general path, so the counts are identical.
+    """
+    n = t.shape[0]
+    window = SEASONAL_WINDOW_DAYS * v.SECONDS_PER_DAY
+    plan = ts.RegularWindow.plan(n, axis.nominal, window, "centred", "shrink")
+    csum, off_t, off_rh = ts.paired_running_sum(t, h)
+    sums_t, sums_rh = csum.real, csum.imag
+    size = min(n, _BLOCK)
+    d_t, d_rh = np.empty(size), np.empty(size)
+    # Work masks: RH short, T short, RH seasonal, T seasonal, and two temporaries.
+    masks = np.empty((6, size), dtype=np.bool_)
+    ok, tmp = masks[4], masks[5]
+    rh_short_all, t_short_all, rh_season_all, t_season_all = masks[:4]
+    capped = math.isfinite(cls.season_t_max_c)
+    fixed_rh = cls.rh_season_down == 0.0 and cls.rh_season_up == 0.0  # AA, A
+    rh_lo, rh_hi = -cls.rh_season_down - tol_rh - _EPS, cls.rh_season_up + tol_rh + _EPS
+    t_lo, t_hi = -cls.t_season_down - tol_t - _EPS, cls.t_season_up + tol_t + _EPS
+    counts = [0] * 5
+    for first in range(0, n, size):
+        last = min(first + size, n)
+        m = last - first
+        st = plan.means(sums_t, off_t, first, last, d_t[:m])
+        srh = plan.means(sums_rh, off_rh, first, last, d_rh[:m])
+        rh_short, t_short = rh_short_all[:m], t_short_all[:m]
+        rh_season, t_season = rh_season_all[:m], t_season_all[:m]
+        if capped:
+            np.less_equal(st, cls.season_t_max_c + tol_t, out=tmp[:m])
+        np.subtract(st, ref_t, out=st)
+        np.subtract(srh, ref_rh, out=srh)
+        _within_into(srh, rh_lo, rh_hi, rh_season, ok[:m])
+        _within_into(st, t_lo, t_hi, t_season, ok[:m])
+        np.clip(st, -cls.t_season_down, cls.t_season_up, out=st)
+        st += ref_t
+        if capped:
+            t_season &= tmp[:m]
+            np.minimum(st, cls.season_t_max_c, out=st)
+        if fixed_rh:
+            # clip(S − A, −0, +0) + A is A itself: the allowed RH set point is the reference.
+            np.subtract(h[first:last], ref_rh, out=srh)
+        else:
+            np.clip(srh, -cls.rh_season_down, cls.rh_season_up, out=srh)
+            srh += ref_rh
+            np.subtract(h[first:last], srh, out=srh)
+        _within_into(srh, -cls.rh_short - _EPS, cls.rh_short + _EPS, rh_short, ok[:m])
+        np.subtract(t[first:last], st, out=st)
+        _within_into(st, -cls.t_short - _EPS, cls.t_short + _EPS, t_short, ok[:m])
+        counts[1] += int(np.count_nonzero(rh_short))
+        counts[2] += int(np.count_nonzero(t_short))
+        counts[3] += int(np.count_nonzero(rh_season))
+        counts[4] += int(np.count_nonzero(t_season))
+        every = np.logical_and(rh_short, t_short, out=ok[:m])
+        every &= rh_season
+        every &= t_season
+        counts[0] += int(np.count_nonzero(every))
+    return counts
+
+
+def _within_into(
+    x: FloatArray, lo: float, hi: float, out: NDArray[np.bool_], tmp: NDArray[np.bool_]
+) -> None:
+    """:func:`_within` (inclusive, limits already widened by ``_EPS``) into ``out``."""
+    np.greater_equal(x, lo, out=out)
+    out &= np.less_equal(x, hi, out=tmp)
+
+
 def ashrae_compliance(
     times: ArrayLike,
     t_c: ArrayLike,
@@ -235,6 +318,22 @@ def ashrae_compliance(
         rh_short = _within(h, *cls.rh_range, upper_exclusive=cls.rh_upper_exclusive)
         t_short = t <= cls.t_max_c + _EPS if math.isfinite(cls.t_max_c) else ones
         rh_season = t_season = ones
+    elif axis.regular:
+        # Evenly spaced readings without gaps: the fractions are counts, so the set points and
+        # tests are worked out block by block from the running sums (the same arithmetic as
+        # below, reading for reading) and never held for the whole record.
+        counts = _ashrae_regular_counts(cls, axis, t, h, ref_t, ref_rh, tol_t, tol_rh)
+        return AshraeCompliance(
+            climate_class=climate_class,
+            fraction_in_class=counts[0] / n,
+            rh_short_fraction=counts[1] / n,
+            t_short_fraction=counts[2] / n,
+            rh_seasonal_fraction=counts[3] / n,
+            t_seasonal_fraction=counts[4] / n,
+            coverage=axis.coverage,
+            annual_t_c=ref_t,
+            annual_rh=ref_rh,
+        )
     else:
         window = SEASONAL_WINDOW_DAYS * v.SECONDS_PER_DAY
         s_t, s_rh = ts.moving_averages((t, h), axis, window, kind="centred", edges="shrink")
@@ -334,18 +433,24 @@ def en15757_band(
     h = v.series("rh", v.relative_humidity("rh", rh), n)
     window = EN15757_WINDOW_DAYS * v.SECONDS_PER_DAY
     ma = ts.moving_average(h, axis, window, kind="centred", edges="nan")
-    defined = ~np.isnan(ma)
-    count = int(np.count_nonzero(defined))
+    if axis.regular:
+        # No gaps: MA30 is defined exactly on the readings whose window lies in the record.
+        plan = ts.RegularWindow.plan(n, axis.nominal, window, "centred", "nan")
+        first, count = plan.start, plan.stop - plan.start
+        defined = None
+    else:
+        defined = ~np.isnan(ma)
+        count = int(np.count_nonzero(defined))
+        first = int(np.argmax(defined))
     if count == 0:
         days = axis.end / v.SECONDS_PER_DAY
         raise ValueError(
             f"en15757_band needs more than {EN15757_WINDOW_DAYS:g} days of data for a centred "
             f"moving average; the record spans {days:.1f} days"
         )
-    first = int(np.argmax(defined))
-    where: slice | NDArray[np.bool_] = defined
-    if defined[first : first + count].all():  # one run (always, for evenly spaced readings)
-        where = slice(first, first + count)
+    where: slice | NDArray[np.bool_] = slice(first, first + count)
+    if defined is not None and not defined[where].all():  # not one run (only with gaps)
+        where = defined
     # The fluctuations are worked out in the array that then receives ``lower``.
     lower = np.empty(n)
     fluct = np.subtract(h[where], ma[where], out=lower[:count])
