@@ -158,6 +158,12 @@ def roles_for(actor: Any) -> QuerySet[Role]:
     return Role.objects.all()
 
 
+def role(role_id: int) -> Role | None:
+    """A role by id. Role names are not secret; whether the actor may give it is the
+    service's check, which answers 403 rather than pretending the role does not exist."""
+    return Role.objects.filter(pk=role_id).first()
+
+
 def assignments_for(actor: Any, *, person_id: int | None = None) -> QuerySet[RoleAssignment]:
     """Role assignments of people the actor may give roles to (by the person's department)."""
     rows = authz.scope_filter(actor, ops.ROLE_ASSIGN.code, RoleAssignment.objects.all(),
