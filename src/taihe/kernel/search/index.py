@@ -1,0 +1,307 @@
+"""Full-text indexes on SQLite (FTS5) and PostgreSQL (tsvector with a GIN index).
+
+An index is one table, ``search_<name>``, holding one row per document: the document's id
+(the id of the row it describes) and its terms from :func:`tokens`. The engines never split
+the terms again: FTS5 uses its ``ascii`` tokenizer, which keeps every non-ASCII character
+and splits only on ASCII punctuation and spaces (our terms contain neither), and PostgreSQL
+receives ready-made ``tsvector``/``tsquery`` values instead of running a text search
+parser, whose word rules differ from ours (and from release to release).
+
+The index is derived data: backups and ``taihe db copy`` leave it out, and the module that
+owns it rebuilds it with :func:`index_documents`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.db import connections, transaction
+
+from taihe.kernel.search.tokenizer import is_prefix_term, query_tokens, tokens
+
+# Documents written per statement and per transaction. Each batch commits on its own, so a
+# rebuild of two million rows never holds SQLite's single write lock for more than a moment
+# and other writers (web requests, jobs) get their turn between batches.
+BATCH_SIZE = 2000
+
+# Ids removed per DELETE: well below SQLite's 32,766 bound variables (SQLITE_MAX_VARIABLE_NUMBER
+# since 3.32) and PostgreSQL's 65,535 parameters per statement.
+_DELETE_CHUNK = 1000
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+def table_name(name: str) -> str:
+    """The table of the index ``name``: ``search_<name>``.
+
+    Raises ``ValueError`` when ``name`` is not 1 to 41 lowercase letters, digits and
+    underscores beginning with a letter (names are written into SQL, so nothing else is
+    accepted).
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(
+            f"search index name {name!r} must be 1 to 41 characters of a-z, 0-9 and _, "
+            "starting with a letter"
+        )
+    return f"search_{name}"
+
+
+def _unsupported(vendor: str) -> NotImplementedError:
+    return NotImplementedError(f"full-text search has no adapter for the {vendor!r} engine")
+
+
+def create_index(connection: Any, name: str) -> None:
+    """Create the index table ``search_<name>`` on ``connection`` if it does not exist.
+
+    Made to be called from a migration::
+
+        migrations.RunPython(
+            lambda apps, schema_editor: create_index(schema_editor.connection, "objects"),
+            lambda apps, schema_editor: drop_index(schema_editor.connection, "objects"),
+        )
+
+    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    than SQLite or PostgreSQL.
+    """
+    table = table_name(name)
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # rowid is the document id. The text is kept (not contentless): SQLite 3.40 can
+            # delete from a contentless table only when given the old text back
+            # (contentless_delete arrived in 3.43), and upserts must delete.
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {quoted} USING fts5(body, tokenize='ascii')"
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {quoted} "
+                "(doc_id bigint PRIMARY KEY, body tsvector NOT NULL)"
+            )
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {connection.ops.quote_name(table + '_body')} "
+                f"ON {quoted} USING gin (body)"
+            )
+        else:
+            raise _unsupported(connection.vendor)
+
+
+def drop_index(connection: Any, name: str) -> None:
+    """Drop the index table ``search_<name>`` (and its GIN index) if it exists.
+
+    Raises ``ValueError`` for an invalid name.
+    """
+    quoted = connection.ops.quote_name(table_name(name))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {quoted}")
+
+
+def _batches(documents: Iterable[tuple[int, str]], size: int) -> Iterator[dict[int, str]]:
+    iterator = iter(documents)
+    while batch := list(islice(iterator, size)):
+        # One row per id: a later text of the same id replaces an earlier one, as it would
+        # in a later batch (PostgreSQL's ON CONFLICT refuses to touch one row twice).
+        yield {int(doc_id): text for doc_id, text in batch}
+
+
+def _tsvector_literal(terms: list[str]) -> str:
+    """``'term':1 'other':2 'term':3``: tsvector input syntax, taken as is, without a parser.
+    PostgreSQL merges a repeated lexeme's positions and clamps positions past 16,383
+    (MAXENTRYPOS in src/include/tsearch/ts_type.h) itself, so one pass suffices; written
+    this way the literal costs a third of the time of grouping positions in Python."""
+    joined = " ".join(terms)
+    if "'" in joined or "\\" in joined:
+        terms = [_escape(term) for term in terms]
+    return " ".join([f"'{term}':{position}" for position, term in enumerate(terms, start=1)])
+
+
+def _escape(term: str) -> str:
+    # Inside quotes in tsvector and tsquery input, quotes are doubled and backslashes escape
+    # (PostgreSQL manual, 8.11.1). Our terms hold neither; this keeps the literal valid anyway.
+    return term.replace("\\", "\\\\").replace("'", "''")
+
+
+def index_documents(
+    name: str,
+    documents: Iterable[tuple[int, str]],
+    *,
+    using: str = "default",
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Index (or re-index) ``documents``, pairs of document id and text, replacing any text
+    indexed before for the same ids. Returns how many documents were written.
+
+    Works through ``documents`` lazily in batches of ``batch_size``, one statement and one
+    transaction each (a savepoint inside a caller's transaction): after an error the batches
+    before it stay written, and running it again is safe.
+
+    Raises ``ValueError`` for an invalid name or a ``batch_size`` below 1, the database's
+    error when the index table does not exist, and ``NotImplementedError`` on an engine
+    other than SQLite or PostgreSQL.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table_name(name))
+    if connection.vendor not in ("sqlite", "postgresql"):
+        raise _unsupported(connection.vendor)
+    written = 0
+    for batch in _batches(documents, batch_size):
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                # FTS5 honours OR REPLACE on the rowid: the old terms are deleted first.
+                cursor.executemany(
+                    f"INSERT OR REPLACE INTO {quoted} (rowid, body) VALUES (%s, %s)",
+                    [(doc_id, " ".join(tokens(text))) for doc_id, text in batch.items()],
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO {quoted} (doc_id, body) "
+                    "SELECT doc_id, body::tsvector FROM unnest(%s::bigint[], %s::text[]) "
+                    "AS batch(doc_id, body) "
+                    "ON CONFLICT (doc_id) DO UPDATE SET body = EXCLUDED.body",
+                    [list(batch), [_tsvector_literal(tokens(text)) for text in batch.values()]],
+                )
+        written += len(batch)
+    return written
+
+
+def remove_documents(name: str, ids: Iterable[int], *, using: str = "default") -> int:
+    """Remove the documents ``ids`` from the index; ids not in it are ignored. Returns how
+    many rows were deleted.
+
+    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    than SQLite or PostgreSQL.
+    """
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table_name(name))
+    if connection.vendor not in ("sqlite", "postgresql"):
+        raise _unsupported(connection.vendor)
+    key = "rowid" if connection.vendor == "sqlite" else "doc_id"
+    iterator = iter(ids)
+    removed = 0
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        while chunk := [int(doc_id) for doc_id in islice(iterator, _DELETE_CHUNK)]:
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {quoted} WHERE {key} IN ({placeholders})", chunk)
+            removed += cursor.rowcount
+    return removed
+
+
+def clear(name: str, *, using: str = "default") -> None:
+    """Remove every document from the index, keeping the (empty) index.
+
+    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    than SQLite or PostgreSQL.
+    """
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table_name(name))
+    with transaction.atomic(using=using):
+        if connection.vendor == "sqlite":
+            # FTS5 deletes row by row, reading each row's terms back; dropping and creating
+            # the table is the fast way to empty it, and is transactional in SQLite.
+            drop_index(connection, name)
+            create_index(connection, name)
+        elif connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {quoted}")
+        else:
+            raise _unsupported(connection.vendor)
+
+
+def _fts5_query(terms: list[str], *, for_ranking: bool = False) -> str:
+    """FTS5 query syntax for "all of ``terms``". Every term is a quoted string (quotes
+    doubled, FTS5 manual section 3.1), so nothing a person types can become an operator, a
+    column filter or a syntax error. For ranking, a prefix term is also asked for exactly,
+    ``("gu5000" OR "gu5000"*)``: the record numbered GU-5000 then scores above GU-50001,
+    since BM25 adds up the score of every matching phrase."""
+
+    def phrase(term: str) -> str:
+        quoted = '"' + term.replace('"', '""') + '"'
+        if not is_prefix_term(term):
+            return quoted
+        return f"({quoted} OR {quoted}*)" if for_ranking else f"{quoted}*"
+
+    return " AND ".join(phrase(term) for term in terms)
+
+
+def _tsquery(terms: list[str]) -> str:
+    """tsquery input syntax for "all of ``terms``", quoted like :func:`_fts5_query`."""
+    return " & ".join(
+        f"'{_escape(term)}'" + (":*" if is_prefix_term(term) else "") for term in terms
+    )
+
+
+def _tsquery_exact_bonus(terms: list[str]) -> str:
+    """tsquery for "any of ``terms``, as whole words": ranked beside the match query it adds
+    the exact-match bonus that the OR form gives on SQLite. (Within one tsquery, ts_rank
+    merges ``'x'`` and ``'x':*`` into one operand, so the SQLite form would add nothing.)"""
+    return " | ".join(f"'{_escape(term)}'" for term in terms)
+
+
+def match_sql(name: str, query: str, *, using: str = "default") -> tuple[str, list[Any]] | None:
+    """SQL selecting the ids of the documents that match ``query`` (every query term, AND;
+    words of three or more characters also as prefixes), for use inside ORM queries::
+
+        found = match_sql("objects", text)
+        if found is not None:
+            objects = objects.filter(id__in=RawSQL(*found))
+
+    The SQL reads ``SELECT doc_id FROM search_<name> WHERE ...`` with ``%s`` placeholders for
+    the returned parameters. Returns ``None`` when ``query`` has no searchable term (empty,
+    only punctuation): the caller then leaves the list unfiltered.
+
+    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    than SQLite or PostgreSQL.
+    """
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table_name(name))
+    terms = query_tokens(query)
+    if not terms:
+        return None
+    if connection.vendor == "sqlite":
+        return f"SELECT rowid AS doc_id FROM {quoted} WHERE {quoted} MATCH %s", [
+            _fts5_query(terms)
+        ]
+    if connection.vendor == "postgresql":
+        return f"SELECT doc_id FROM {quoted} WHERE body @@ %s::tsquery", [_tsquery(terms)]
+    raise _unsupported(connection.vendor)
+
+
+def ranked_ids(name: str, query: str, limit: int, *, using: str = "default") -> list[int]:
+    """The ids of at most ``limit`` documents matching ``query`` as in :func:`match_sql`,
+    best first: BM25 on SQLite, ``ts_rank`` on PostgreSQL, each with a bonus for query words
+    found whole rather than as prefixes (so GU-1234 comes before GU-12345); equal scores in
+    id order. Empty when ``query`` has no searchable term or ``limit`` is 0.
+
+    Raises ``ValueError`` for an invalid name or a negative ``limit``, and
+    ``NotImplementedError`` on an engine other than SQLite or PostgreSQL.
+    """
+    if limit < 0:
+        raise ValueError(f"limit must not be negative, not {limit}")
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table_name(name))
+    terms = query_tokens(query)
+    if not terms or limit == 0:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # bm25() is lower for better matches (FTS5 manual, section 5.1.1).
+            cursor.execute(
+                f"SELECT rowid FROM {quoted} WHERE {quoted} MATCH %s "
+                f"ORDER BY bm25({quoted}), rowid LIMIT %s",
+                [_fts5_query(terms, for_ranking=True), limit],
+            )
+        elif connection.vendor == "postgresql":
+            expression = _tsquery(terms)
+            cursor.execute(
+                f"SELECT doc_id FROM {quoted} WHERE body @@ %s::tsquery ORDER BY "
+                "ts_rank(body, %s::tsquery) + ts_rank(body, %s::tsquery) DESC, doc_id LIMIT %s",
+                [expression, expression, _tsquery_exact_bonus(terms), limit],
+            )
+        else:
+            raise _unsupported(connection.vendor)
+        return [row[0] for row in cursor.fetchall()]
