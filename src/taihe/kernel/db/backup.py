@@ -430,7 +430,7 @@ def dump(output: Path | None = None, *, alias: str = DEFAULT_DB_ALIAS,
             migrations = applied_migrations(alias)
             for model in data_models():
                 label = model._meta.label_lower
-                if label in SKIPPED_MODELS:
+                if label in SKIPPED_MODELS or label in engine.derived_models():
                     continue
                 name = f"data/{label}.jsonl"
                 digest = hashlib.sha256()
@@ -460,7 +460,7 @@ def dump(output: Path | None = None, *, alias: str = DEFAULT_DB_ALIAS,
             "migrations": migrations,
             "models": model_entries,
             "row_counts": {label: entry["rows"] for label, entry in model_entries.items()},
-            "skipped": SKIPPED_MODELS,
+            "skipped": {**SKIPPED_MODELS, **engine.derived_models()},
             "files": files,
         }
         partial = path.with_name(path.name + ".partial")
@@ -621,7 +621,8 @@ def existing_data(alias: str, registry: Any, archive_dir: Path,
     entries = manifest.get("models") or {}
     for model in data_models(registry):
         label = model._meta.label_lower
-        if label in REGENERATED_MODELS or label in SKIPPED_MODELS:
+        if (label in REGENERATED_MODELS or label in SKIPPED_MODELS
+                or label in engine.derived_models()):
             continue
         if model._meta.db_table not in present_tables:
             continue
@@ -704,6 +705,7 @@ def restore(archive_path: Path, *, alias: str = DEFAULT_DB_ALIAS, force: bool = 
     if migrated_forward:
         write("The archive predates this code's migrations; applying them now ...")
         call_command("migrate", database=alias, interactive=False, verbosity=0)
+    engine.run_rebuilders(alias, write)
     summary = RestoreSummary(rows=restored, media_files=media_count,
                              migrated_forward=migrated_forward,
                              seconds=time.monotonic() - started, manifest=manifest)

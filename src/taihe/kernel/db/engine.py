@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, connections
@@ -24,6 +25,35 @@ def _tune_sqlite(sender: Any, connection: Any, **kwargs: Any) -> None:
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.execute("PRAGMA temp_store=MEMORY")
+
+
+_DERIVED_MODELS: dict[str, str] = {}
+
+
+def register_derived_model(label: str, reason: str) -> None:
+    """Name a table that database triggers rebuild from other tables (``app.model``, lower
+    case). Backups and copies leave its rows out: loading its source rebuilds them, and a
+    copied row would collide with the rebuilt one."""
+    _DERIVED_MODELS[label.lower()] = reason
+
+
+def derived_models() -> dict[str, str]:
+    return dict(_DERIVED_MODELS)
+
+
+_REBUILDERS: dict[str, Callable[[str], Any]] = {}
+
+
+def register_rebuilder(name: str, rebuild: Callable[[str], Any]) -> None:
+    """Name a function that rebuilds data kept outside the models (a full-text index) from
+    the models' rows; restore and ``db copy`` call it with the database alias when done."""
+    _REBUILDERS[name] = rebuild
+
+
+def run_rebuilders(alias: str, write: Callable[[str], Any] = lambda line: None) -> None:
+    for name, rebuild in sorted(_REBUILDERS.items()):
+        write(f"Rebuilding {name} ...")
+        rebuild(alias)
 
 
 def connect_signals() -> None:
@@ -78,3 +108,51 @@ def drop_append_only(connection: Any, table: str) -> None:
         elif connection.vendor == "postgresql":
             cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON "
                            f"{connection.ops.quote_name(table)}")
+
+
+def make_latest_projection(connection: Any, *, source: str, target: str, key: str,
+                           order: str, columns: dict[str, str]) -> None:
+    """Keep ``target`` holding, for every ``key``, the newest ``source`` row by
+    (``order``, id): a trigger upserts on every INSERT into ``source``, and a late row with an
+    older ``order`` leaves the newer one in place. ``columns`` maps target columns to source
+    columns (the key and ``order`` columns included; the source id goes to the column mapped
+    from ``"id"``). Used for "current state derived from an append-only log".
+    """
+    qn = connection.ops.quote_name
+    target_columns = list(columns)
+    id_target = next(name for name, origin in columns.items() if origin == "id")
+    order_target = next(name for name, origin in columns.items() if origin == order)
+    key_target = next(name for name, origin in columns.items() if origin == key)
+    values = ", ".join(f"NEW.{qn(columns[name])}" for name in target_columns)
+    updates = ", ".join(f"{qn(name)} = excluded.{qn(name)}" for name in target_columns
+                        if name != key_target)
+    newer = (f"excluded.{qn(order_target)} > {qn(target)}.{qn(order_target)} OR "
+             f"(excluded.{qn(order_target)} = {qn(target)}.{qn(order_target)} AND "
+             f"excluded.{qn(id_target)} > {qn(target)}.{qn(id_target)})")
+    upsert = (f"INSERT INTO {qn(target)} ({', '.join(qn(c) for c in target_columns)}) "
+              f"VALUES ({values}) ON CONFLICT ({qn(key_target)}) DO UPDATE SET {updates} "
+              f"WHERE {newer};")
+    name = f"{target}_from_{source}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"CREATE TRIGGER {name} AFTER INSERT ON {qn(source)} "
+                           f"BEGIN {upsert} END;")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ "
+                           f"BEGIN {upsert} RETURN NULL; END; $$ LANGUAGE plpgsql;")
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {qn(source)}")
+            cursor.execute(f"CREATE TRIGGER {name} AFTER INSERT ON {qn(source)} "
+                           f"FOR EACH ROW EXECUTE FUNCTION {name}();")
+        else:  # pragma: no cover - only the two supported engines
+            raise NotImplementedError(connection.vendor)
+
+
+def drop_latest_projection(connection: Any, *, source: str, target: str) -> None:
+    name = f"{target}_from_{source}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {connection.ops.quote_name(source)}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
