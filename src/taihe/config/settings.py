@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "channels",
     "taihe.kernel",
     "taihe.modules.directory",
+    "taihe.modules.catalog",
     "taihe.modules.notifications",
     "taihe.modules.audit",
     "taihe.modules.workbench",

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +20,10 @@ urlpatterns = [
     path("", include("taihe.modules.directory.urls")),
     path("notifications/", include("taihe.modules.notifications.urls")),
     path("audit/", include("taihe.modules.audit.urls")),
+    path("catalog/", include("taihe.modules.catalog.urls")),
+    path("", include("taihe.modules.catalog.public_urls")),
     path("", include("taihe.modules.workbench.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as a folder, not even in debug: photos, object images, IIIF
+# tiles, loan agreements and import files each go through a view that checks who asks.

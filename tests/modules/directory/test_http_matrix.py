@@ -260,14 +260,17 @@ def test_every_api_operation_is_in_the_matrix(ctx: dict[str, Any]) -> None:
     declared = {(method.upper(), path) for path, item in spec["paths"].items()
                 for method in item if method in {"get", "post", "put", "patch", "delete"}}
     # Map each case's concrete path back to its route template through Django's resolver.
+    import re
+
+    from tests.modules.catalog.test_http_matrix import covered_operations as catalog_covered
+
     templates = {}
     for path in spec["paths"]:
-        sample = path
-        for part in ("{person_id}", "{department_id}", "{role_id}", "{assignment_id}",
-                     "{group_id}", "{token_id}", "{export_id}", "{job_id}"):
-            sample = sample.replace(part, "1")
+        if path.startswith("/api/v1/catalog/"):
+            continue  # the catalog's matrix maps its own cases to paths (its own test checks)
+        sample = re.sub(r"\{[a-z_]+_id\}", "1", path)
         templates[resolve(sample).route] = path
-    covered = set()
+    covered = set(catalog_covered())
     for case in CASES:
         call = case.build(ctx)
         covered.add((call.method, templates[resolve(urlsplit(call.path).path).route]))

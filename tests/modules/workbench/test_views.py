@@ -34,23 +34,27 @@ def test_outsider_sees_only_apps_open_to_everyone(client_for: Any, outsider: Any
 def test_member_sees_directory_but_no_admin_apps(client_for: Any, member: Any) -> None:
     response = client_for(member).get("/")
     assert response.status_code == 200
-    assert tile_codes(response) == ["directory", "notifications", "profile"]
+    assert tile_codes(response) == ["directory", "notifications", "catalog",
+                                    "catalog.locations", "profile"]
     assert b"/directory/manage/" not in response.content
     assert b"/audit/" not in response.content
 
 
 def test_hr_sees_people_admin_apps(client_for: Any, hr_person: Any) -> None:
     response = client_for(hr_person).get("/")
-    assert tile_codes(response) == ["directory", "notifications", "profile", "directory.people",
-                                    "directory.roles", "directory.orgchart"]
+    assert tile_codes(response) == ["directory", "notifications", "catalog", "catalog.locations",
+                                    "profile", "directory.people", "directory.roles",
+                                    "directory.orgchart"]
 
 
 def test_administrator_sees_every_app(client_for: Any, admin_person: Any) -> None:
     response = client_for(admin_person).get("/")
     assert response.status_code == 200
     assert tile_codes(response) == [
-        "directory", "notifications", "profile", "directory.people", "directory.departments",
-        "directory.roles", "directory.orgchart", "directory.tokens", "audit"]
+        "directory", "notifications", "catalog", "catalog.locations", "catalog.scan",
+        "catalog.import", "catalog.loans", "catalog.inventory", "profile", "directory.people",
+        "directory.departments", "directory.roles", "directory.orgchart", "directory.tokens",
+        "audit"]
     assert b'href="/audit/"' in response.content
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from taihe.modules.directory import selectors
-from taihe.modules.directory.models import Department, Person
+from taihe.modules.directory.models import Department, Person, Role
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,17 @@ def members_of_department(department_id: int, *, include_subdepartments: bool = 
 def people_with_role(role_code: str) -> list[int]:
     return list(Person.objects.filter(is_active=True, role_assignments__role__code=role_code)
                 .values_list("id", flat=True).distinct())
+
+
+def people_with_operation(operation_code: str) -> list[int]:
+    """Active people holding a role that grants ``operation_code`` (or every operation),
+    whatever the role's department scope."""
+    roles = [role.pk for role in Role.objects.all()
+             if "*" in role.operations or operation_code in role.operations]
+    return list(Person.objects.filter(is_active=True, role_assignments__role__in=roles)
+                .values_list("id", flat=True).distinct().order_by("id"))
+
+
+def department_by_code(code: str) -> DepartmentInfo | None:
+    d = Department.objects.filter(code=code).first()
+    return DepartmentInfo(d.pk, d.code, d.name_zh, d.name_en, d.parent_id, d.head_id) if d else None

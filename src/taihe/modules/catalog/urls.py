@@ -1,0 +1,45 @@
+from django.urls import URLPattern, URLResolver, path
+
+from taihe.modules.catalog import views
+
+app_name = "catalog"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("objects/new", views.object_edit, name="object_create"),
+    path("objects/<int:object_id>/", views.object_page, name="object"),
+    path("objects/<int:object_id>/edit", views.object_edit, name="object_edit"),
+    path("objects/<int:object_id>/publish", views.object_publish, name="object_publish"),
+    path("objects/<int:object_id>/condition", views.condition_new, name="condition_new"),
+    path("objects/<int:object_id>/treatments/new", views.treatment_edit, name="treatment_new"),
+    path("objects/<int:object_id>/treatments/<int:treatment_id>/", views.treatment_edit,
+         name="treatment_edit"),
+    path("locations/", views.locations, name="locations"),
+    path("locations/new", views.location_edit, name="location_create"),
+    path("locations/<int:location_id>/edit", views.location_edit, name="location_edit"),
+    path("locations/<int:location_id>/labels", views.location_labels, name="location_labels"),
+    path("scan/", views.scan, name="scan"),
+    path("import/", views.import_start, name="import"),
+    path("import/map/<str:token>", views.import_map, name="import_map"),
+    path("import/runs/<int:run_id>/", views.import_run, name="import_run"),
+    path("objects/<int:object_id>/images", views.media_add, name="media_add"),
+    path("images/<int:media_id>/remove", views.media_remove, name="media_remove"),
+    path("loans/", views.loans, name="loans"),
+    path("loans/new", views.loan_edit, name="loan_create"),
+    path("loans/<int:loan_id>/", views.loan_page, name="loan"),
+    path("loans/<int:loan_id>/edit", views.loan_edit, name="loan_edit"),
+    path("loans/<int:loan_id>/agreement", views.loan_agreement, name="loan_agreement"),
+    path("loans/<int:loan_id>/<str:action>", views.loan_action, name="loan_action"),
+    path("inventory/", views.inventory, name="inventory"),
+    path("inventory/<int:campaign_id>/", views.campaign_page, name="campaign"),
+    path("exhibitions/", views.exhibitions, name="exhibitions"),
+    path("exhibitions/new", views.exhibition_edit, name="exhibition_create"),
+    path("exhibitions/<int:exhibition_id>/", views.exhibition_page, name="exhibition"),
+    path("exhibitions/<int:exhibition_id>/edit", views.exhibition_edit, name="exhibition_edit"),
+    path("iiif/exhibition/<int:exhibition_id>/collection", views.exhibition_collection,
+         name="exhibition_collection"),
+    path("export/", views.export, name="export"),
+    path("fields/", views.fields, name="fields"),
+    path("fields/new", views.field_edit, name="field_create"),
+    path("fields/<int:field_id>/edit", views.field_edit, name="field_edit"),
+]
