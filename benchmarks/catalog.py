@@ -254,29 +254,35 @@ def timed(call: Callable[[], Any], repeats: int) -> list[float]:
 
 
 def bench_search(label: str, repeats: int, *, target: bool) -> None:
+    from django.contrib.auth import get_user_model
     from django.db import connection
 
     from taihe.kernel import search
     from taihe.modules.catalog import selectors
-    from taihe.modules.catalog.models import SEARCH_INDEX, CatalogObject
-    from taihe.modules.directory.models import Person
+    from taihe.modules.catalog.models import SEARCH_INDEX, CatalogObject, Location
 
-    actor = Person.objects.get(username="registrar")
+    actor = get_user_model().objects.get(username="registrar")
     total = CatalogObject.objects.count()
     print(f"\nSearch at {total:,} objects ({label}), {connection.vendor}, "
           f"{repeats} runs per query")
-    print(f"{'query':24} {'hits':>9} {'raw p95':>9} {'p50':>9} {'p95':>9} {'x baseline':>11}")
+    print(f"{'query':24} {'hits (~ est.)':>10}{'raw p95':>9} {'p50':>9} {'p95':>9} "
+          f"{'x baseline':>11}")
     cases: list[tuple[str, selectors.ObjectQuery]] = [
         (text, selectors.ObjectQuery(text=text)) for text in QUERIES]
     cases.append(("青花 + grade 1/2 + porcelain", selectors.ObjectQuery(
         text="青花", grades=["grade-1", "grade-2"], materials=["porcelain"])))
+    building = Location.objects.filter(code="B0").values_list("pk", flat=True).first()
+    cases.append(("bowl + building B0", selectors.ObjectQuery(text="bowl",
+                                                            location_id=building)))
+    cases.append(("(everything)", selectors.ObjectQuery()))
     worst = 0.0
     for name, query in cases:
-        found = search.match_sql(SEARCH_INDEX, query.text)
-        assert found is not None
+        found = search.match_sql(SEARCH_INDEX, query.text) or (
+            "SELECT id FROM catalog_catalogobject", [])
         sql, params = found
 
         def raw(sql: str = sql, params: list[Any] = params) -> int:
+            # the baseline: the same match, counted in SQL, nothing else
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS hits", params)
                 return int(cursor.fetchone()[0])
@@ -285,28 +291,63 @@ def bench_search(label: str, repeats: int, *, target: bool) -> None:
             return selectors.search_objects(actor, query).total
 
         hits = faceted()
+        estimated = selectors.search_objects(actor, query).approximate
         base = percentile(timed(raw, repeats), 0.95)
         samples = timed(faceted, repeats)
         p50, p95 = statistics.median(samples), percentile(samples, 0.95)
         worst = max(worst, p95)
-        print(f"{name:24} {hits:9,} {base * 1e3:7.1f}ms {p50 * 1e3:7.1f}ms {p95 * 1e3:7.1f}ms "
-              f"{p95 / base:10.1f}x")
+        print(f"{name:24} {hits:9,}{'~' if estimated else ' '}{base * 1e3:7.1f}ms "
+              f"{p50 * 1e3:7.1f}ms {p95 * 1e3:7.1f}ms {p95 / base:10.1f}x")
     if target:
         verdict = "meets" if worst * 1e3 < SEARCH_TARGET_MS else "misses"
         print(f"worst faceted p95 {worst * 1e3:.1f} ms {verdict} the "
               f"{SEARCH_TARGET_MS:.0f} ms target at 2,000,000")
 
 
+def _places() -> list[int]:
+    """Sixty shelves and cases in a small tree (three buildings, four rooms each), made once."""
+    from taihe.modules.catalog.models import Location
+
+    if not Location.objects.filter(code="BENCH").exists():
+        root = Location.objects.create(code="BENCH", name={"en": "Bench site"}, kind="site",
+                                       path="/")
+        root.path = f"/{root.pk}/"
+        root.save(update_fields=["path"])
+        for b in range(3):
+            building = Location.objects.create(code=f"B{b}", name={"en": f"Building {b}"},
+                                               kind="building", parent=root, path="/")
+            building.path = f"{root.path}{building.pk}/"
+            building.save(update_fields=["path"])
+            for r in range(4):
+                room = Location.objects.create(code=f"B{b}R{r}", name={"en": f"Room {r}"},
+                                               kind="store", parent=building, path="/",
+                                               is_restricted=(b == 2))
+                room.path = f"{building.path}{room.pk}/"
+                room.save(update_fields=["path"])
+                for c in range(5):
+                    case = Location.objects.create(code=f"B{b}R{r}C{c}",
+                                                   name={"en": f"Cabinet {c}"}, kind="cabinet",
+                                                   parent=room, path="/")
+                    case.path = f"{room.path}{case.pk}/"
+                    case.save(update_fields=["path"])
+    return list(Location.objects.filter(kind="cabinet").order_by("pk")
+                .values_list("pk", flat=True))
+
+
 def fill(total: int, deadline_s: float) -> int:
     """Grow the register to ``total`` objects with raw bulk inserts (objects, materials)
     and index their search documents directly; stops early after ``deadline_s`` seconds.
     Returns the number of objects reached."""
+    from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
     from taihe.kernel import search
     from taihe.modules.catalog.models import SEARCH_INDEX, CatalogObject, Term
 
     labels = {(t.scheme, t.code): t.label for t in Term.objects.all()}
+    places = _places()
+    mover = get_user_model().objects.get(username="registrar").pk
+    moved_at = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     raw = RawInserter()
     have = CatalogObject.objects.count()
     next_id = (CatalogObject.objects.order_by("-id").values_list("id", flat=True).first()
@@ -318,9 +359,15 @@ def fill(total: int, deadline_s: float) -> int:
         raw.insert(rows, next_id)
         links = [(next_id + n, raw.terms[("material", code)], position)
                  for n, row in enumerate(rows) for position, code in enumerate(row["materials"])]
+        # every object is somewhere: one movement each (the trigger derives its place)
+        moves = [(next_id + n, places[(next_id + n) % len(places)], moved_at, moved_at, mover,
+                  "storage", "") for n in range(len(rows))]
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany("INSERT INTO catalog_objectmaterial (object_id, term_id, position) "
                                "VALUES (%s, %s, %s)", links)
+            cursor.executemany(
+                "INSERT INTO catalog_movement (object_id, to_location_id, moved_at, recorded_at, "
+                "recorded_by_id, reason, note) VALUES (%s, %s, %s, %s, %s, %s, %s)", moves)
         documents = []
         for n, row in enumerate(rows):
             parts = [row["object_number"], row["title"], row["title_en"], row["object_name"],

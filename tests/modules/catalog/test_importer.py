@@ -216,3 +216,25 @@ def test_real_open_access_data_imports_whole(catalog: dict[str, Any]) -> None:
     assert "ivory" in [link.term.code for link in piano.material_links.all()]
     again = importer.import_file(registrar, path, filename=path.name, mapping=mapping)
     assert again.totals() == {"created": 0, "updated": 0, "unchanged": 50, "rejected": 0}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "linked-art", "lido"])
+def test_command_exports_every_object(catalog: dict[str, Any], tmp_path: Path, fmt: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / f"register.{fmt}"
+
+    call_command("catalog", "export", str(output), "--format", fmt, "--as", "registrar",
+                 "--base-url", "https://museum.example")
+
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report == {"exported": 2, "format": fmt, "file": str(output)}
+    data = output.read_bytes()
+    if fmt == "csv":
+        assert "故00001" in data.decode("utf-8-sig")
+    elif fmt == "linked-art":
+        lines = [json.loads(line) for line in data.decode().splitlines()]
+        assert [line["type"] for line in lines] == ["HumanMadeObject", "HumanMadeObject"]
+    elif fmt == "lido":
+        assert data.count(b"<lido:lido>") == 2
+    # the restricted shelf of 故00002 is in no export
+    assert b"VAULT" not in data

@@ -74,3 +74,70 @@ def test_condition_checks_due_follow_the_latest_check(catalog: dict[str, Any]) -
     services.do_record_condition_check(conservator, bowl, services.ConditionInput(
         condition="good", next_check_due=today + dt.timedelta(days=365)))
     assert selectors.condition_checks_due(conservator, by=today) == []
+
+
+@pytest.fixture
+def shelf_of_bowls(catalog: Any) -> Any:
+    """Sixty more objects: 40 bowls (porcelain; every fourth grade 1), 20 jade discs."""
+    registrar = catalog["people"]["registrar"]
+    for index in range(60):
+        bowl = index < 40
+        services.do_create_object(registrar, services.ObjectInput(
+            object_number=f"S{index:03d}",
+            title={"en": "Export bowl" if bowl else "Jade disc"},
+            materials=["porcelain"] if bowl else ["jade"],
+            grade="grade-1" if bowl and index % 4 == 0 else "general",
+            year_earliest=1700, year_latest=1720))
+    return catalog
+
+
+def test_facets_ignore_their_own_selection(shelf_of_bowls: Any) -> None:
+    registrar = shelf_of_bowls["people"]["registrar"]
+
+    result = selectors.search_objects(registrar, selectors.ObjectQuery(
+        materials=["porcelain"], grades=["grade-1"]))
+
+    assert (result.total, result.approximate) == (11, False)  # 10 bowls + 故00001
+    grades = {value.value: (value.count, value.selected) for value in result.facets["grade"]}
+    assert grades == {"grade-1": (11, True), "general": (30, False)}
+    materials = {value.value: value.count for value in result.facets["material"]}
+    assert materials == {"porcelain": 11}
+    assert [obj.object_number for obj in result.objects][:3] == ["S000", "S004", "S008"]
+
+
+def test_large_matches_are_sampled_and_paged_through_the_index(
+        shelf_of_bowls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above EXACT_LIMIT candidates the counts come from every n-th one and say so; the
+    page is still exact, in catalogue-entry order, and respects every filter."""
+    monkeypatch.setattr(selectors, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(selectors, "SAMPLE_SIZE", 20)
+    monkeypatch.setattr(selectors, "PAGE_CHUNK", 7)
+    registrar = shelf_of_bowls["people"]["registrar"]
+
+    plain = selectors.search_objects(registrar, selectors.ObjectQuery(text="bowl"), limit=5)
+    narrowed = selectors.search_objects(registrar, selectors.ObjectQuery(
+        text="bowl", grades=["grade-1"]), offset=2, limit=3)
+
+    assert (plain.total, plain.approximate, plain.order) == (41, True, "entry")
+    assert sum(value.count for value in plain.facets["grade"]) in range(30, 52)
+    assert [obj.object_number for obj in plain.objects] == [
+        "故00001", "S000", "S001", "S002", "S003"]
+    assert narrowed.approximate is True
+    # 故00001 is a grade-1 bowl too, so the third grade-1 match is S004
+    assert [obj.object_number for obj in narrowed.objects] == ["S004", "S008", "S012"]
+    assert all(obj.grade == "grade-1" for obj in narrowed.objects)
+
+
+def test_browsing_everything_samples_by_id(shelf_of_bowls: Any,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(selectors, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(selectors, "SAMPLE_SIZE", 31)
+    registrar = shelf_of_bowls["people"]["registrar"]
+
+    result = selectors.search_objects(registrar, selectors.ObjectQuery(), limit=2)
+
+    assert (result.total, result.approximate) == (62, True)
+    assert [obj.object_number for obj in result.objects] == ["S000", "S001"]
+    estimated = {value.value: value.count for value in result.facets["material"]}
+    assert set(estimated) <= {"porcelain", "jade", "silk"}
+    assert 30 <= estimated["porcelain"] <= 52

@@ -242,7 +242,8 @@ def _tsquery_exact_bonus(terms: list[str]) -> str:
     return " | ".join(f"'{_escape(term)}'" for term in terms)
 
 
-def match_sql(name: str, query: str, *, using: str = "default") -> tuple[str, list[Any]] | None:
+def match_sql(name: str, query: str, *, after: int | None = None, limit: int | None = None,
+              stride: int = 1, using: str = "default") -> tuple[str, list[Any]] | None:
     """SQL selecting the ids of the documents that match ``query`` (every query term, AND;
     words of three or more characters also as prefixes), for use inside ORM queries::
 
@@ -251,8 +252,9 @@ def match_sql(name: str, query: str, *, using: str = "default") -> tuple[str, li
             objects = objects.filter(id__in=RawSQL(*found))
 
     The SQL reads ``SELECT doc_id FROM search_<name> WHERE ...`` with ``%s`` placeholders for
-    the returned parameters. Returns ``None`` when ``query`` has no searchable term (empty,
-    only punctuation): the caller then leaves the list unfiltered.
+    the returned parameters. ``after``, ``limit`` and ``stride`` narrow it as in
+    :func:`match_ids`, still inside the one statement. Returns ``None`` when ``query`` has no
+    searchable term (empty, only punctuation): the caller then leaves the list unfiltered.
 
     Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
     than SQLite or PostgreSQL.
@@ -263,12 +265,56 @@ def match_sql(name: str, query: str, *, using: str = "default") -> tuple[str, li
     if not terms:
         return None
     if connection.vendor == "sqlite":
-        return f"SELECT rowid AS doc_id FROM {quoted} WHERE {quoted} MATCH %s", [
-            _fts5_query(terms)
-        ]
-    if connection.vendor == "postgresql":
-        return f"SELECT doc_id FROM {quoted} WHERE body @@ %s::tsquery", [_tsquery(terms)]
-    raise _unsupported(connection.vendor)
+        sql = f"SELECT rowid AS doc_id FROM {quoted} WHERE {quoted} MATCH %s"
+        params: list[Any] = [_fts5_query(terms)]
+        column = "rowid"
+    elif connection.vendor == "postgresql":
+        sql = f"SELECT doc_id FROM {quoted} WHERE body @@ %s::tsquery"
+        params = [_tsquery(terms)]
+        column = "doc_id"
+    else:
+        raise _unsupported(connection.vendor)
+    if after is not None:
+        sql += f" AND {column} > %s"
+        params.append(int(after))
+    if stride > 1:
+        sql += f" AND {column} %% %s = 0"
+        params.append(int(stride))
+    if limit is not None:
+        sql += f" ORDER BY {column} LIMIT %s"
+        params.append(int(limit))
+    return sql, params
+
+
+def match_count(name: str, query: str, *, using: str = "default") -> int | None:
+    """How many documents match ``query`` (as :func:`match_sql`), read from the index alone;
+    None when ``query`` has no searchable term."""
+    found = match_sql(name, query, using=using)
+    if found is None:
+        return None
+    sql, params = found
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS hits", params)
+        return int(cursor.fetchone()[0])
+
+
+def match_ids(name: str, query: str, *, after: int | None = None, limit: int | None = None,
+              stride: int = 1, using: str = "default") -> list[int] | None:
+    """Ids of matching documents in ascending order, read from the index alone: those above
+    ``after``, at most ``limit``, and with ``stride`` > 1 only ids divisible by it (an evenly
+    spread sample of a large match). None when ``query`` has no searchable term.
+
+    Walking a match in id order a chunk at a time stays fast however many documents match,
+    where joining the whole match against another table grows with it."""
+    found = match_sql(name, query, after=after, limit=limit, stride=stride, using=using)
+    if found is None:
+        return None
+    sql, params = found
+    if limit is None:
+        sql = f"SELECT doc_id FROM ({sql}) AS hits ORDER BY doc_id"
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [int(row[0]) for row in cursor.fetchall()]
 
 
 def ranked_ids(name: str, query: str, limit: int, *, using: str = "default") -> list[int]:

@@ -93,7 +93,7 @@ def list_objects(request: HttpRequest, text: str = "",
                                       limit=min(max(limit, 1), MAX_PAGE))
     hidden = _hidden(request.user)
     return {"items": _summaries(request.user, result.objects, hidden),
-            "count": result.total,
+            "count": result.total, "approximate": result.approximate, "order": result.order,
             "facets": {name: [asdict(value) for value in values]
                        for name, values in result.facets.items()}}
 

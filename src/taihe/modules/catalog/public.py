@@ -85,6 +85,9 @@ def _media(request: HttpRequest, media_id: int) -> Media:
                                                            tiles_ready=True).first()
     if media is None or not _visible(request, media.object):
         raise Http404
+    if media.condition_check_id is not None and not authz.can(request.user,
+                                                             ops.OBJECT_VIEW.code):
+        raise Http404  # condition photographs document damage: staff only, even if published
     return media
 
 

@@ -79,6 +79,11 @@ class ObjectPageOut(Schema):
     items: list[ObjectSummaryOut]
     count: int
     facets: dict[str, list[FacetValueOut]]
+    approximate: bool = False
+    """True when count and facets are estimated from a sample (very large matches)."""
+    order: str = "number"
+    """The order of items: number, year, updated, relevance, or entry (catalogue entry
+    order, used for very large text matches)."""
 
 
 class ObjectIn(Schema):

@@ -152,6 +152,7 @@ def index(request: HttpRequest) -> HttpResponse:
     facets = [(name, param, result.facets.get(name, [])) for name, param in FACETS]
     return render(request, "catalog/index.html", {
         "rows": rows, "total": result.total, "facets": facets, "params": params,
+        "approximate": result.approximate, "order": result.order,
         "page_obj": page, "query_string": rest.urlencode(),
         "may_create": authz.can(request.user, ops.OBJECT_EDIT.code),
         "may_export": authz.can(request.user, ops.OBJECT_IMPORT.code),
@@ -1204,16 +1205,10 @@ def _export_query(params: Any) -> selectors.ObjectQuery:
 
 def export_records(actor: Any, query: selectors.ObjectQuery) -> Iterator[ObjectRecord]:
     """Every object matching ``query`` that ``actor`` may see, as export records, read
-    EXPORT_BATCH at a time in object-number order. No location is part of a record, so
+    EXPORT_BATCH at a time in catalogue-entry order. No location is part of a record, so
     restricted stores cannot leak through an export."""
-    offset = 0
-    while True:
-        page = selectors.search_objects(actor, query, offset=offset, limit=EXPORT_BATCH,
-                                        with_facets=False).objects
-        yield from selectors.object_records(page)
-        if len(page) < EXPORT_BATCH:
-            return
-        offset += EXPORT_BATCH
+    for chunk in selectors.objects_matching(actor, query, batch=EXPORT_BATCH):
+        yield from selectors.object_records(chunk)
 
 
 class _Line:

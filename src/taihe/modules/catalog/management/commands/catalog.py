@@ -151,13 +151,15 @@ class Command(BaseCommand):
 
         actor = self.actor(options["username"])
         base_url = (options["base_url"] or settings.TAIHE_SITE_URL).rstrip("/")
-        objects = selectors.objects_for(actor).select_related("object_type").order_by("pk")
         output: Path = options["output"]
         fmt = options["format"]
+        exported = 0
 
         def records() -> Any:
-            for start in range(0, objects.count(), 1000):
-                yield from selectors.object_records(objects[start:start + 1000])
+            nonlocal exported
+            for chunk in selectors.objects_matching(actor, selectors.ObjectQuery()):
+                exported += len(chunk)
+                yield from selectors.object_records(chunk)
 
         if fmt == "csv":
             with output.open("w", encoding="utf-8-sig", newline="") as stream:
@@ -171,7 +173,7 @@ class Command(BaseCommand):
                                             ensure_ascii=False) + "\n")
         else:
             output.write_bytes(lido(records(), base_url=base_url))
-        self.stdout.write(json.dumps({"exported": objects.count(), "format": fmt,
+        self.stdout.write(json.dumps({"exported": exported, "format": fmt,
                                       "file": str(output)}))
 
     def do_reindex(self, options: dict[str, Any]) -> None:
