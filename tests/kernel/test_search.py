@@ -142,7 +142,9 @@ def found(query: str) -> list[int]:
         ("故00123456", [3]),
         ("gu-12345", [5]),
         ("GU12345", [5]),
-        ("gu-1234", [5, 6]),  # 1234 is also the beginning of 12345
+        # 1234 is an indexed word itself, so it matches whole, not as the start of 12345
+        ("gu-1234", [6]),
+        ("gu-123", [5, 6]),  # not a word of any document: a prefix
         ("Ｑｉａｎｌｏｎｇ", [2]),
         ("bronze 商", [6]),
         ("porcelain bronze", []),

@@ -118,7 +118,8 @@ def test_large_matches_are_sampled_and_paged_through_the_index(
     narrowed = selectors.search_objects(registrar, selectors.ObjectQuery(
         text="bowl", grades=["grade-1"]), offset=2, limit=3)
 
-    assert (plain.total, plain.approximate, plain.order) == (41, True, "entry")
+    assert (plain.approximate, plain.order) == (True, "entry")
+    assert 30 <= plain.total <= 52  # 41 bowls, estimated from every other one
     assert sum(value.count for value in plain.facets["grade"]) in range(30, 52)
     assert [obj.object_number for obj in plain.objects] == [
         "故00001", "S000", "S001", "S002", "S003"]

@@ -76,6 +76,7 @@ def create_index(connection: Any, name: str) -> None:
             cursor.execute(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {quoted} USING fts5(body, tokenize='ascii')"
             )
+
         elif connection.vendor == "postgresql":
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {quoted} "
@@ -212,7 +213,48 @@ def clear(name: str, *, using: str = "default") -> None:
             raise _unsupported(connection.vendor)
 
 
-def _fts5_query(terms: list[str], *, for_ranking: bool = False) -> str:
+def _whole_words(connection: Any, name: str, terms: list[str]) -> set[str]:
+    """The query words that are themselves indexed words. They match whole ("porcelain"
+    finds porcelain, quickly); a word that is not (a partial "porcel") matches as a prefix,
+    which has to merge the lists of every word it begins. One index probe per word."""
+    quoted = connection.ops.quote_name(table_name(name))
+    found = set()
+    with connection.cursor() as cursor:
+        for term in (term for term in terms if is_prefix_term(term)):
+            if connection.vendor == "sqlite":
+                cursor.execute(f"SELECT 1 FROM {quoted} WHERE {quoted} MATCH %s LIMIT 1",
+                               ['"' + term.replace('"', '""') + '"'])
+            else:
+                cursor.execute(f"SELECT 1 FROM {quoted} WHERE body @@ %s::tsquery LIMIT 1",
+                               [f"'{_escape(term)}'"])
+            if cursor.fetchone():
+                found.add(term)
+    return found
+
+
+def estimate_count(name: str, query: str, *, exact_up_to: int,
+                   using: str = "default") -> tuple[int, bool] | None:
+    """How many documents match ``query``, and whether that is exact: exact when at most
+    ``exact_up_to`` match; otherwise estimated from how densely the first ``exact_up_to``
+    matching ids lie in the index's id range (the ids of one register are spread fairly
+    evenly), which reads only the start of the match. None when ``query`` has no term."""
+    ids = match_ids(name, query, limit=exact_up_to + 1, using=using)
+    if ids is None:
+        return None
+    if len(ids) <= exact_up_to:
+        return len(ids), True
+    connection = connections[using]
+    quoted = connection.ops.quote_name(table_name(name))
+    column = "rowid" if connection.vendor == "sqlite" else "doc_id"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {quoted} ORDER BY {column} DESC LIMIT 1")
+        highest = int(cursor.fetchone()[0])
+    span = max(ids[-1] - ids[0] + 1, 1)
+    return max(len(ids), round(len(ids) * (highest - ids[0] + 1) / span)), False
+
+
+def _fts5_query(terms: list[str], *, for_ranking: bool = False,
+                whole: set[str] | frozenset[str] = frozenset()) -> str:
     """FTS5 query syntax for "all of ``terms``". Every term is a quoted string (quotes
     doubled, FTS5 manual section 3.1), so nothing a person types can become an operator, a
     column filter or a syntax error. For ranking, a prefix term is also asked for exactly,
@@ -221,17 +263,18 @@ def _fts5_query(terms: list[str], *, for_ranking: bool = False) -> str:
 
     def phrase(term: str) -> str:
         quoted = '"' + term.replace('"', '""') + '"'
-        if not is_prefix_term(term):
+        if not is_prefix_term(term) or term in whole:
             return quoted
         return f"({quoted} OR {quoted}*)" if for_ranking else f"{quoted}*"
 
     return " AND ".join(phrase(term) for term in terms)
 
 
-def _tsquery(terms: list[str]) -> str:
+def _tsquery(terms: list[str], whole: set[str] | frozenset[str] = frozenset()) -> str:
     """tsquery input syntax for "all of ``terms``", quoted like :func:`_fts5_query`."""
     return " & ".join(
-        f"'{_escape(term)}'" + (":*" if is_prefix_term(term) else "") for term in terms
+        f"'{_escape(term)}'" + (":*" if is_prefix_term(term) and term not in whole else "")
+        for term in terms
     )
 
 
@@ -266,11 +309,11 @@ def match_sql(name: str, query: str, *, after: int | None = None, limit: int | N
         return None
     if connection.vendor == "sqlite":
         sql = f"SELECT rowid AS doc_id FROM {quoted} WHERE {quoted} MATCH %s"
-        params: list[Any] = [_fts5_query(terms)]
+        params: list[Any] = [_fts5_query(terms, whole=_whole_words(connection, name, terms))]
         column = "rowid"
     elif connection.vendor == "postgresql":
         sql = f"SELECT doc_id FROM {quoted} WHERE body @@ %s::tsquery"
-        params = [_tsquery(terms)]
+        params = [_tsquery(terms, _whole_words(connection, name, terms))]
         column = "doc_id"
     else:
         raise _unsupported(connection.vendor)

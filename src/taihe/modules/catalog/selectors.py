@@ -16,7 +16,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -296,7 +296,7 @@ def _filtered(actor: Any, query: ObjectQuery, *, hidden: set[int],
 RANKED_LIMIT = 5000
 EXACT_LIMIT = 10_000
 """Up to this many candidates, counts and facets are exact."""
-SAMPLE_SIZE = 5_000
+SAMPLE_SIZE = 4_000
 """Above it, counts and facets come from an evenly spread sample of about this many."""
 PAGE_CHUNK = 2_000
 FACET_ORDER = ("object_type", "material", "grade", "status", "period", "location")
@@ -364,15 +364,20 @@ class _Search:
         if self.text:
             # The match comes from the index alone; the other conditions are applied to
             # the candidates' rows (``rows`` reads them through ``base``).
-            count = search.match_count(SEARCH_INDEX, self.text) or 0
+            # The start of the match decides exact or sampled without reading all of it; a
+            # sampled match's size is then estimated from the sample itself.
+            count, _exact = search.estimate_count(SEARCH_INDEX, self.text,
+                                                  exact_up_to=EXACT_LIMIT) or (0, True)
             stride = 1 if count <= EXACT_LIMIT else -(-count // SAMPLE_SIZE)
             return count, search.match_sql(SEARCH_INDEX, self.text, stride=stride), stride
         count = self.base.count()
         if count <= EXACT_LIMIT:
             return count, None, 1
         stride = -(-count // SAMPLE_SIZE)
-        bounds = self.base.aggregate(low=Min("pk"), high=Max("pk"))
-        return count, id_sample_sql(bounds["low"], bounds["high"], stride), stride
+        # two one-row index reads: MIN and MAX in one statement would scan the table
+        ids = self.base.order_by().values_list("pk", flat=True)
+        low, high = ids.order_by("pk").first(), ids.order_by("-pk").first()
+        return count, id_sample_sql(low or 0, high or 0, stride), stride
 
     def rows(self, ids: tuple[str, list[Any]] | None) -> list[tuple[Any, ...]]:
         """Facet columns of the candidates (all of ``base`` when ``ids`` is None), materials
@@ -465,9 +470,15 @@ class _Search:
     def run(self, *, offset: int, limit: int, with_facets: bool) -> SearchResult:
         count, ids, stride = self.candidates()
         sampled = stride > 1
-        rows = self.rows(ids) if (with_facets or not sampled or self.filtering) else []
+        rows = self.rows(ids) if (with_facets or not sampled or self.filtering or self.text) \
+            else []
         passing, counters = self.count(rows)
-        total = (len(passing) * stride if self.filtering else count) if sampled else len(passing)
+        if not sampled:
+            total = len(passing)
+        elif self.text or self.filtering:
+            total = len(passing) * stride
+        else:
+            total = count  # the whole register: counted exactly (one index scan)
         if sampled:
             page, order = self.page_from_index(offset, limit) if self.text else (
                 self.page_in_sql(offset, limit), self.query.sort)
@@ -475,7 +486,7 @@ class _Search:
             page, order = self.page_from_rows(passing, offset, limit)
         facets = self.facets(counters, stride) if with_facets else {}
         return SearchResult(total=total, objects=page, facets=facets, approximate=sampled and (
-            self.filtering or with_facets), order=order)
+            self.filtering or with_facets or bool(self.text)), order=order)
 
     def _fetch(self, ids: list[int]) -> list[CatalogObject]:
         by_id = {obj.pk: obj for obj in CatalogObject.objects.filter(pk__in=ids)
@@ -505,10 +516,15 @@ class _Search:
     def page_from_index(self, offset: int, limit: int) -> tuple[list[CatalogObject], str]:
         """Walk the match in id order a chunk at a time until the page is full."""
         wanted, after = offset + limit, None
+        if not self.filtering:  # every match is on the page: the index alone says which
+            ids = search.match_ids(SEARCH_INDEX, self.text, limit=wanted) or []
+            return self._fetch(ids[offset:wanted]), "entry"
         found: list[int] = []
+        size = min(PAGE_CHUNK, max(200, wanted * 4))
         while len(found) < wanted:
-            chunk = search.match_sql(SEARCH_INDEX, self.text, after=after, limit=PAGE_CHUNK)
-            last = search.match_ids(SEARCH_INDEX, self.text, after=after, limit=PAGE_CHUNK)
+            chunk = search.match_sql(SEARCH_INDEX, self.text, after=after, limit=size)
+            last = search.match_ids(SEARCH_INDEX, self.text, after=after, limit=size)
+            size = PAGE_CHUNK
             if chunk is None or not last:
                 break
             after = last[-1]
