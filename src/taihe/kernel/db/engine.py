@@ -74,7 +74,9 @@ def lock_rows_query(queryset: Any) -> Any:
     already serialise writers, so the plain queryset is enough there."""
     if is_sqlite(queryset.db):
         return queryset
-    return queryset.select_for_update()
+    # of=("self",): lock the queryset's own rows only, so it may also select_related a
+    # nullable foreign key (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
+    return queryset.select_for_update(of=("self",))
 
 
 def make_append_only(connection: Any, table: str) -> None:
