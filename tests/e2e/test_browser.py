@@ -142,3 +142,39 @@ def test_a_phone_sized_screen_gets_the_compact_navigation(server: str, browser: 
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     context.close()
+
+
+def test_registrar_finds_moves_and_publishes_an_object(server: str, page: Any) -> None:
+    """The catalog's "done means" in a browser: find an object in Chinese, move it with
+    the scan page (a scanner types the code and Enter), see where it is now, publish it and
+    open its Linked Art record."""
+    _sign_in(page, server, "registrar")
+    page.goto(f"{server}/catalog/?q=青花")
+    page.wait_for_load_state("networkidle")
+    first = page.locator(".object-list a[href^='/catalog/objects/']").first
+    number = first.inner_text().split()[0]
+    assert number.startswith("TH")
+
+    page.goto(f"{server}/catalog/scan/")
+    page.fill("#id_scanned", "TH-HD-2-PH")  # the photography studio's label
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Photography Studio")
+    page.fill("#id_scanned", number)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"td:has-text('{number}')")
+    page.select_option("#id_reason", "photography")
+    page.get_by_role("button", name="Move 1 object here").click()
+    page.wait_for_load_state("networkidle")
+
+    page.goto(f"{server}/catalog/?q={number}")
+    page.locator(f".object-list a:has-text('{number}')").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "Photography Studio" in page.locator("main").inner_text()
+    if page.get_by_role("button", name="Publish").count():
+        page.get_by_role("button", name="Publish").click()
+        page.wait_for_load_state("networkidle")
+    object_url = page.url
+    object_id = object_url.rstrip("/").rsplit("/", 1)[-1]
+    record = page.request.get(f"{server}/catalog/linked-art/object/{object_id}")
+    assert record.status == 200
+    assert record.json()["type"] == "HumanMadeObject"
