@@ -16,8 +16,8 @@ Usage:
     python benchmarks/catalog.py --objects 20000 --large 0
     python benchmarks/catalog.py --database postgresql://postgres@127.0.0.1:5432/taihe_bench
 
-On PostgreSQL the benchmark database is emptied first (``flush``): never point it at a
-database that holds anything you want to keep.
+On PostgreSQL the benchmark database is emptied first (its public schema is dropped): never
+point it at a database that holds anything you want to keep.
 """
 
 from __future__ import annotations
@@ -72,16 +72,15 @@ def setup(database: str | None, data_dir: Path) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from taihe.kernel import search
-    from taihe.modules.catalog import seed
-    from taihe.modules.catalog.models import SEARCH_INDEX
     from taihe.modules.directory import demo
 
-    call_command("migrate", verbosity=0)
     if database:
-        call_command("flush", interactive=False, verbosity=0)
-        search.clear(SEARCH_INDEX)
-        seed.ensure_terms()
+        # A fresh schema: flush would also remove what migrations seed (roles, terms).
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
     demo.load(lambda line: None)
 
 
