@@ -522,3 +522,10 @@ def parse_date_range_of(text: str) -> tuple[int, int]:
     result = parse_date_range(text)
     assert result is not None
     return result.earliest, result.latest
+
+
+def test_columns_named_as_fields_map_to_those_fields() -> None:
+    """A file Taihe exported (CSV/XLSX export) maps back column for column."""
+    assert suggest_mapping(["object_number", "title", "title_en", "medium"]) == {
+        "object_number": "object_number", "title": "title", "title_en": "title_en",
+        "medium": "medium"}

@@ -296,7 +296,7 @@ def test_import_wizard_previews_maps_and_runs(client_for: Any, registrar: Any,
     assert response.status_code == 302
     mapping_page = client.get(response.url)
     assert [(c["name"], c["field"]) for c in mapping_page.context["columns"]] == [
-        ("object_number", "object_number"), ("title", "title_en"),
+        ("object_number", "object_number"), ("title", "title"),
         ("year_earliest", "year_earliest")]
     assert mapping_page.context["columns"][1]["samples"] == ["铜镜", "瓷瓶"]
     with run_commit_hooks():  # the import job is queued after commit

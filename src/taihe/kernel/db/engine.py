@@ -167,3 +167,65 @@ def id_sample_sql(low: int, high: int, stride: int) -> tuple[str, list[int]]:
             "SELECT x + %s FROM sample "
             "WHERE x + %s <= %s) SELECT x FROM sample", [int(low), int(stride), int(stride),
                                                           int(high)])
+
+
+def _converters(connection: Any, fields: list[Any]) -> list[Any]:
+    import json
+
+    from django.db import models
+
+    def converter(field: Any) -> Any:
+        if isinstance(field, models.JSONField):
+            return lambda value: json.dumps(value, ensure_ascii=False)
+        if isinstance(field, models.DateTimeField):
+            return connection.ops.adapt_datetimefield_value
+        if isinstance(field, models.DateField):
+            return connection.ops.adapt_datefield_value
+        return None
+
+    return [converter(field) for field in fields]
+
+
+def _fields(model: Any, columns: list[str]) -> list[Any]:
+    return [model._meta.get_field(name.removesuffix("_id")) if name.endswith("_id")
+            else model._meta.get_field(name) for name in columns]
+
+
+def _adapt(converters: list[Any], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [tuple(value if convert is None or value is None else convert(value)
+                  for convert, value in zip(converters, row, strict=True)) for row in rows]
+
+
+def insert_many(model: Any, columns: list[str], rows: list[tuple[Any, ...]], *,
+                using: str = "default") -> None:
+    """INSERT many rows with one ``executemany``: the values (in the model's Python types,
+    by field attname) are adapted with one converter per column. Several times cheaper
+    than ``bulk_create`` for large batches of small rows, and the same on both engines;
+    no ids come back, no signals fire."""
+    if not rows:
+        return
+    connection = connections[using]
+    fields = _fields(model, columns)
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES ({marks})",
+                           _adapt(_converters(connection, fields), rows))
+
+
+def update_many(model: Any, columns: list[str], rows: list[tuple[Any, ...]], *,
+                using: str = "default") -> None:
+    """UPDATE many rows by primary key with one ``executemany``: each row is the new values
+    of ``columns`` followed by the primary key. ``bulk_update`` builds one CASE expression
+    per field over the whole batch, which grows quadratically slow for large batches."""
+    if not rows:
+        return
+    connection = connections[using]
+    fields = _fields(model, columns)
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
+    converters = [*_converters(connection, fields), None]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {qn(model._meta.db_table)} SET {assignments} "
+                           f"WHERE {qn(model._meta.pk.column)} = %s", _adapt(converters, rows))

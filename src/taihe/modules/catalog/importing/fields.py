@@ -537,8 +537,16 @@ def suggest_mapping(columns: Iterable[str]) -> dict[str, str]:
     """A first guess at the mapping from the column names (English or Chinese); each field
     is suggested for the first column that names it. The person confirms or edits it."""
     suggestion: dict[str, str] = {}
-    taken: set[str] = set()
+    columns = list(columns)
+    # A file in Taihe's own layout (its CSV/XLSX export: an "object_number" column) names
+    # its columns exactly as the fields, "title" being the Chinese title beside "title_en".
+    own_layout = "object_number" in {column.strip() for column in columns}
+    exact = {column.strip() for column in columns if own_layout and column.strip() in FIELDS}
+    taken: set[str] = set(exact)
     for column in columns:
+        if column.strip() in exact:
+            suggestion[column] = column.strip()
+            continue
         name = _HEADER_ALIASES.get(_header_key(column))
         if name is None:
             continue
