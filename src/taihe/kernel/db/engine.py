@@ -229,3 +229,22 @@ def update_many(model: Any, columns: list[str], rows: list[tuple[Any, ...]], *,
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {qn(model._meta.db_table)} SET {assignments} "
                            f"WHERE {qn(model._meta.pk.column)} = %s", _adapt(converters, rows))
+
+
+def quick_count(queryset: Any) -> tuple[int, bool]:
+    """(rows, exact) of a queryset, cheaply: SQLite counts (it keeps the count of a plain
+    table at hand and counts an index quickly); PostgreSQL, which must visit every row to
+    count, answers with the planner's estimate when that says more than 100,000 rows."""
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        import json
+
+        plan = plan if isinstance(plan, list) else json.loads(plan)
+        planned = int(plan[0]["Plan"]["Plan Rows"])
+        if planned > 100_000:
+            return planned, False
+    return queryset.count(), True

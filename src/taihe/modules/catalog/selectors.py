@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from taihe.kernel import authz, search
-from taihe.kernel.db.engine import id_sample_sql
+from taihe.kernel.db.engine import id_sample_sql, quick_count
 from taihe.kernel.db.functions import GroupConcat
 from taihe.kernel.errors import NotFound
 from taihe.modules.catalog import operations as ops
@@ -327,6 +327,7 @@ class _Search:
     def __init__(self, actor: Any, query: ObjectQuery, hidden: set[int]) -> None:
         self.actor, self.query, self.hidden = actor, query, hidden
         self.text = query.text.strip()
+        self.count_exact = True
         self.base = objects_for(actor)
         if query.year_from is not None:
             self.base = self.base.filter(year_latest__gte=query.year_from)
@@ -370,7 +371,7 @@ class _Search:
                                                   exact_up_to=EXACT_LIMIT) or (0, True)
             stride = 1 if count <= EXACT_LIMIT else -(-count // SAMPLE_SIZE)
             return count, search.match_sql(SEARCH_INDEX, self.text, stride=stride), stride
-        count = self.base.count()
+        count, self.count_exact = quick_count(self.base)
         if count <= EXACT_LIMIT:
             return count, None, 1
         stride = -(-count // SAMPLE_SIZE)
@@ -379,11 +380,13 @@ class _Search:
         low, high = ids.order_by("pk").first(), ids.order_by("-pk").first()
         return count, id_sample_sql(low or 0, high or 0, stride), stride
 
-    def rows(self, ids: tuple[str, list[Any]] | None) -> list[tuple[Any, ...]]:
-        """Facet columns of the candidates (all of ``base`` when ``ids`` is None), materials
-        as a set of codes, in one statement (the id list is evaluated once)."""
+    def rows(self, ids: tuple[str, list[Any]] | list[int] | None) -> list[tuple[Any, ...]]:
+        """Facet columns of the candidates (all of ``base`` when ``ids`` is None; ids as SQL
+        or as a list), materials as a set of codes, in one statement."""
         objects = self.base
-        if ids is not None:
+        if isinstance(ids, list):
+            objects = objects.filter(pk__in=ids)
+        elif ids is not None:
             # ids come from the search index or the sampler as SQL, never from the person
             objects = objects.filter(pk__in=RawSQL(*ids))  # noqa: S611
         materials = (ObjectMaterial.objects.filter(object=OuterRef("pk")).order_by()
@@ -478,7 +481,7 @@ class _Search:
         elif self.text or self.filtering:
             total = len(passing) * stride
         else:
-            total = count  # the whole register: counted exactly (one index scan)
+            total = count  # the whole register: counted (estimated on PostgreSQL)
         if sampled:
             page, order = self.page_from_index(offset, limit) if self.text else (
                 self.page_in_sql(offset, limit), self.query.sort)
@@ -486,7 +489,8 @@ class _Search:
             page, order = self.page_from_rows(passing, offset, limit)
         facets = self.facets(counters, stride) if with_facets else {}
         return SearchResult(total=total, objects=page, facets=facets, approximate=sampled and (
-            self.filtering or with_facets or bool(self.text)), order=order)
+            self.filtering or with_facets or bool(self.text) or not self.count_exact),
+            order=order)
 
     def _fetch(self, ids: list[int]) -> list[CatalogObject]:
         by_id = {obj.pk: obj for obj in CatalogObject.objects.filter(pk__in=ids)
@@ -522,12 +526,11 @@ class _Search:
         found: list[int] = []
         size = min(PAGE_CHUNK, max(200, wanted * 4))
         while len(found) < wanted:
-            chunk = search.match_sql(SEARCH_INDEX, self.text, after=after, limit=size)
-            last = search.match_ids(SEARCH_INDEX, self.text, after=after, limit=size)
+            chunk = search.match_ids(SEARCH_INDEX, self.text, after=after, limit=size)
             size = PAGE_CHUNK
-            if chunk is None or not last:
+            if not chunk:
                 break
-            after = last[-1]
+            after = chunk[-1]
             rows = sorted(self.rows(chunk))
             found += [row[0] for row in self.keep(rows, list(self.checks(rows).values()))]
         return self._fetch(found[offset:wanted]), "entry"
