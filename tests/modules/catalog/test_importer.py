@@ -238,3 +238,21 @@ def test_command_exports_every_object(catalog: dict[str, Any], tmp_path: Path, f
         assert data.count(b"<lido:lido>") == 2
     # the restricted shelf of 故00002 is in no export
     assert b"VAULT" not in data
+
+
+def test_search_command_counts_exactly_where_the_screen_estimates(
+        catalog: dict[str, Any], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    registrar = catalog["people"]["registrar"]
+    for index in range(30):
+        services.do_create_object(registrar, services.ObjectInput(
+            object_number=f"E{index:03d}", title={"en": "Export bowl"}))
+    monkeypatch.setattr(selectors, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(selectors, "SAMPLE_SIZE", 7)
+
+    assert selectors.search_objects(registrar, selectors.ObjectQuery(text="bowl")).approximate
+    call_command("catalog", "search", "bowl", "--json", "--limit", "3", "--as", "registrar")
+
+    found = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert found["total"] == 31  # 30 export bowls and 故00001
+    assert len(found["object_numbers"]) == 3

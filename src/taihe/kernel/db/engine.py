@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
+
+
+class UnsupportedEngine(RuntimeError):
+    """Taihe runs on SQLite and PostgreSQL; another engine reached an adapter."""
+
+    def __init__(self, vendor: str, feature: str) -> None:
+        super().__init__(f"{feature} has no adapter for the {vendor!r} database engine; "
+                         "Taihe supports SQLite and PostgreSQL")
 
 
 def vendor(alias: str = "default") -> str:
@@ -146,8 +155,8 @@ def make_latest_projection(connection: Any, *, source: str, target: str, key: st
             cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {qn(source)}")
             cursor.execute(f"CREATE TRIGGER {name} AFTER INSERT ON {qn(source)} "
                            f"FOR EACH ROW EXECUTE FUNCTION {name}();")
-        else:  # pragma: no cover - only the two supported engines
-            raise NotImplementedError(connection.vendor)
+        else:
+            raise UnsupportedEngine(connection.vendor, "the latest-row projection")
 
 
 def drop_latest_projection(connection: Any, *, source: str, target: str) -> None:
@@ -170,8 +179,6 @@ def id_sample_sql(low: int, high: int, stride: int) -> tuple[str, list[int]]:
 
 
 def _converters(connection: Any, fields: list[Any]) -> list[Any]:
-    import json
-
     from django.db import models
 
     def converter(field: Any) -> Any:
@@ -241,8 +248,6 @@ def quick_count(queryset: Any) -> tuple[int, bool]:
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
-        import json
-
         plan = plan if isinstance(plan, list) else json.loads(plan)
         planned = int(plan[0]["Plan"]["Plan Rows"])
         if planned > 100_000:

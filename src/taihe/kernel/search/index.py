@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import connections, transaction
 
+from taihe.kernel.db.engine import UnsupportedEngine
 from taihe.kernel.search.tokenizer import is_prefix_term, query_tokens, tokens
 
 # Documents written per statement and per transaction. Each batch commits on its own, so a
@@ -50,8 +51,8 @@ def table_name(name: str) -> str:
     return f"search_{name}"
 
 
-def _unsupported(vendor: str) -> NotImplementedError:
-    return NotImplementedError(f"full-text search has no adapter for the {vendor!r} engine")
+def _unsupported(vendor: str) -> UnsupportedEngine:
+    return UnsupportedEngine(vendor, "full-text search")
 
 
 def create_index(connection: Any, name: str) -> None:
@@ -64,7 +65,7 @@ def create_index(connection: Any, name: str) -> None:
             lambda apps, schema_editor: drop_index(schema_editor.connection, "objects"),
         )
 
-    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    Raises ``ValueError`` for an invalid name and ``UnsupportedEngine`` on an engine other
     than SQLite or PostgreSQL.
     """
     table = table_name(name)
@@ -141,7 +142,7 @@ def index_documents(
     before it stay written, and running it again is safe.
 
     Raises ``ValueError`` for an invalid name or a ``batch_size`` below 1, the database's
-    error when the index table does not exist, and ``NotImplementedError`` on an engine
+    error when the index table does not exist, and ``UnsupportedEngine`` on an engine
     other than SQLite or PostgreSQL.
     """
     if batch_size < 1:
@@ -175,7 +176,7 @@ def remove_documents(name: str, ids: Iterable[int], *, using: str = "default") -
     """Remove the documents ``ids`` from the index; ids not in it are ignored. Returns how
     many rows were deleted.
 
-    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    Raises ``ValueError`` for an invalid name and ``UnsupportedEngine`` on an engine other
     than SQLite or PostgreSQL.
     """
     connection = connections[using]
@@ -187,8 +188,8 @@ def remove_documents(name: str, ids: Iterable[int], *, using: str = "default") -
     removed = 0
     with transaction.atomic(using=using), connection.cursor() as cursor:
         while chunk := [int(doc_id) for doc_id in islice(iterator, _DELETE_CHUNK)]:
-            placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {quoted} WHERE {key} IN ({placeholders})", chunk)
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {quoted} WHERE {key} IN ({marks})", chunk)
             removed += cursor.rowcount
     return removed
 
@@ -196,7 +197,7 @@ def remove_documents(name: str, ids: Iterable[int], *, using: str = "default") -
 def clear(name: str, *, using: str = "default") -> None:
     """Remove every document from the index, keeping the (empty) index.
 
-    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    Raises ``ValueError`` for an invalid name and ``UnsupportedEngine`` on an engine other
     than SQLite or PostgreSQL.
     """
     connection = connections[using]
@@ -326,12 +327,12 @@ def match_sql(name: str, query: str, *, after: int | None = None, limit: int | N
         if found is not None:
             objects = objects.filter(id__in=RawSQL(*found))
 
-    The SQL reads ``SELECT doc_id FROM search_<name> WHERE ...`` with ``%s`` placeholders for
+    The SQL reads ``SELECT doc_id FROM search_<name> WHERE ...`` with ``%s`` parameter marks for
     the returned parameters. ``after``, ``limit`` and ``stride`` narrow it as in
     :func:`match_ids`, still inside the one statement. Returns ``None`` when ``query`` has no
     searchable term (empty, only punctuation): the caller then leaves the list unfiltered.
 
-    Raises ``ValueError`` for an invalid name and ``NotImplementedError`` on an engine other
+    Raises ``ValueError`` for an invalid name and ``UnsupportedEngine`` on an engine other
     than SQLite or PostgreSQL.
     """
     connection = connections[using]
@@ -406,7 +407,7 @@ def ranked_ids(name: str, query: str, limit: int, *, using: str = "default") -> 
     id order. Empty when ``query`` has no searchable term or ``limit`` is 0.
 
     Raises ``ValueError`` for an invalid name or a negative ``limit``, and
-    ``NotImplementedError`` on an engine other than SQLite or PostgreSQL.
+    ``UnsupportedEngine`` on an engine other than SQLite or PostgreSQL.
     """
     if limit < 0:
         raise ValueError(f"limit must not be negative, not {limit}")

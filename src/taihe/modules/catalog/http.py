@@ -32,7 +32,7 @@ MAX_PAGE = 200
 
 
 def _hidden(actor: Any) -> set[int]:
-    return set() if selectors.may_know_restricted(actor) else selectors.restricted_location_ids()
+    return selectors.hidden_locations(actor)
 
 
 def _place(actor: Any, obj: CatalogObject, hidden: set[int],

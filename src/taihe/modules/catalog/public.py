@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -221,16 +220,11 @@ def oai(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, content_type="text/xml; charset=utf-8")
 
 
-def media_path(media: Media) -> Path:
-    return iiif_root() / imaging.media_identifier(media.pk)
-
-
 __all__ = [
     "image_file",
     "image_info",
     "lido_object",
     "linked_art_object",
     "manifest",
-    "media_path",
     "oai",
 ]

@@ -85,6 +85,11 @@ def restricted_location_ids() -> set[int]:
     return found
 
 
+def hidden_locations(actor: Any) -> set[int]:
+    """The locations the actor may not know of (restricted ones and everything inside)."""
+    return set() if may_know_restricted(actor) else restricted_location_ids()
+
+
 def may_know_restricted(actor: Any) -> bool:
     return authz.can(actor, ops.LOCATION_VIEW_RESTRICTED.code)
 
@@ -159,26 +164,14 @@ class PlaceView:
 
 
 def place_of(actor: Any, obj: CatalogObject, *, hidden: set[int] | None = None) -> PlaceView:
-    current = CurrentLocation.objects.filter(object=obj).select_related("location").first()
-    if current is None:
-        return PlaceView(None, [], False, None)
-    hidden = hidden if hidden is not None else (
-        set() if may_know_restricted(actor) else restricted_location_ids())
-    if current.location_id in hidden:
-        return PlaceView(None, [], True, None)
-    location = current.location
-    ancestors = {place.pk: place for place in Location.objects.filter(
-        pk__in=location.ancestor_ids)}
-    trail = [ancestors[pk] for pk in location.ancestor_ids if pk in ancestors] + [location]
-    return PlaceView(location, trail, False, current.moved_at)
+    return places_of(actor, [obj], hidden=hidden)[obj.pk]
 
 
 def places_of(actor: Any, objects: Iterable[CatalogObject], *,
               hidden: set[int] | None = None) -> dict[int, PlaceView]:
     """``place_of`` for a whole page of objects in two queries."""
     items = list(objects)
-    hidden = hidden if hidden is not None else (
-        set() if may_know_restricted(actor) else restricted_location_ids())
+    hidden = hidden if hidden is not None else hidden_locations(actor)
     current = {row.object_id: row for row in CurrentLocation.objects.filter(
         object__in=items).select_related("location")}
     ancestor_ids = {pk for row in current.values() for pk in row.location.ancestor_ids}
@@ -318,7 +311,7 @@ def search_objects(actor: Any, query: ObjectQuery, *, offset: int = 0, limit: in
     """
     if not authz.can(actor, ops.OBJECT_VIEW.code):
         return SearchResult(0, [], {})
-    hidden = set() if may_know_restricted(actor) else restricted_location_ids()
+    hidden = hidden_locations(actor)
     engine = _Search(actor, query, hidden)
     return engine.run(offset=max(offset, 0), limit=max(limit, 0), with_facets=with_facets)
 
@@ -589,11 +582,16 @@ class _Search:
                 for pk, n in rolled.most_common() if pk in places and pk not in self.hidden]
 
 
+def count_matching(actor: Any, query: ObjectQuery) -> int:
+    """The exact number of objects matching ``query`` (no sampling: for scripts)."""
+    return _filtered(actor, query, hidden=hidden_locations(actor)).count()
+
+
 def objects_matching(actor: Any, query: ObjectQuery, *, batch: int = 1000
                      ) -> Iterator[list[CatalogObject]]:
     """Every object matching ``query`` (exactly, no sampling), in id order, ``batch`` at a
     time with keyset paging, so an export of millions never re-reads what it passed."""
-    hidden = set() if may_know_restricted(actor) else restricted_location_ids()
+    hidden = hidden_locations(actor)
     objects = _filtered(actor, query, hidden=hidden).select_related("object_type")
     last = 0
     while True:
@@ -621,7 +619,7 @@ def timeline_for(actor: Any, obj: CatalogObject) -> list[TimelineEntry]:
     """The object's history, newest first: movements (restricted places hidden from those
     who may not know them), condition checks, treatments and record changes."""
     language = get_language()
-    hidden = set() if may_know_restricted(actor) else restricted_location_ids()
+    hidden = hidden_locations(actor)
     entries: list[TimelineEntry] = []
     places = {place.pk: place for place in Location.objects.filter(
         pk__in=Movement.objects.filter(object=obj).values("to_location"))}
@@ -682,7 +680,7 @@ def treatment_for(actor: Any, treatment_id: int) -> Treatment:
 
 def movements_for(actor: Any, obj: CatalogObject) -> list[dict[str, Any]]:
     require_view(actor)
-    hidden = set() if may_know_restricted(actor) else restricted_location_ids()
+    hidden = hidden_locations(actor)
     rows = []
     for move in Movement.objects.filter(object=obj).order_by("-moved_at", "-id"):
         rows.append({"id": move.pk, "moved_at": move.moved_at, "reason": move.reason,

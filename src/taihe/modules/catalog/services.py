@@ -49,7 +49,7 @@ from taihe.modules.catalog.models import (
     normalise_number,
     number_sort_key,
 )
-from taihe.modules.catalog.selectors import may_know_restricted, restricted_location_ids
+from taihe.modules.catalog.selectors import hidden_locations
 from taihe.modules.directory import api as directory
 from taihe.modules.notifications import api as notifications
 
@@ -683,7 +683,7 @@ def check_move(actor: Any, objects: Sequence[CatalogObject], to_location: Locati
     """Raises :class:`PermissionDenied` or :class:`ValidationFailed` (field ``reason``,
     ``moved_at``, ``to_location_id``, ``object_ids``)."""
     authz.require(actor, ops.MOVEMENT_RECORD.code)
-    hidden = set() if may_know_restricted(actor) else restricted_location_ids()
+    hidden = hidden_locations(actor)
     if to_location.pk in hidden:
         # Answer as for a location that does not exist: a refusal would confirm that a
         # restricted store has this id.
@@ -768,7 +768,7 @@ def do_start_inventory(actor: Any, *, name: str, scope_id: int) -> InventoryCamp
     if errors:
         raise ValidationFailed(fields=errors)
     assert scope is not None
-    if scope.pk in restricted_location_ids() and not may_know_restricted(actor):
+    if scope.pk in hidden_locations(actor):
         raise ValidationFailed(fields={"scope_id": _("There is no such location.")})
     with transaction.atomic():
         campaign = InventoryCampaign.objects.create(name=name.strip()[:200], scope=scope,
@@ -789,8 +789,7 @@ def do_record_finding(actor: Any, campaign: InventoryCampaign, *, object_number:
         raise ValidationFailed(fields={"object_number": _(
             "No object has the number %(number)s.") % {"number": number[:64]}})
     location = Location.objects.filter(pk=location_id).first()
-    if location is None or (location.pk in restricted_location_ids()
-                            and not may_know_restricted(actor)):
+    if location is None or location.pk in hidden_locations(actor):
         raise ValidationFailed(fields={"location_id": _("There is no such location.")})
     with transaction.atomic():
         InventoryFinding.objects.filter(campaign=campaign, object=obj).delete()
@@ -812,8 +811,7 @@ def inventory_report(campaign: InventoryCampaign, actor: Any = None) -> Inventor
     """Compare what was scanned with what the movement log says is in the campaign's
     locations (Spectrum Inventory). For an ``actor`` who may not know restricted stores,
     those inside the scope and everything in them are left out."""
-    hidden = (set() if actor is None or may_know_restricted(actor)
-              else restricted_location_ids())
+    hidden = set() if actor is None else hidden_locations(actor)
     scope_ids = set(Location.objects.filter(path__startswith=campaign.scope.path)
                     .values_list("id", flat=True)) - hidden
     expected = dict(CurrentLocation.objects.filter(location_id__in=scope_ids)

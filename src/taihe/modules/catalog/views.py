@@ -133,8 +133,7 @@ def index(request: HttpRequest) -> HttpResponse:
     page_number = min(max(_int_or_none(params.get("page")) or 1, 1), MAX_PAGE)
     result = selectors.search_objects(request.user, query, offset=(page_number - 1) * PAGE_SIZE,
                                       limit=PAGE_SIZE)
-    hidden = (set() if selectors.may_know_restricted(request.user)
-              else selectors.restricted_location_ids())
+    hidden = selectors.hidden_locations(request.user)
     language = get_language()
     rows = []
     places = selectors.places_of(request.user, result.objects, hidden=hidden)
@@ -643,7 +642,7 @@ def scan(request: HttpRequest) -> HttpResponse:
         posted["scanned"] = ""
         form.data = posted
         status = 422 if form.errors else 200
-    hidden = set() if selectors.may_know_restricted(actor) else selectors.restricted_location_ids()
+    hidden = selectors.hidden_locations(actor)
     rows = [{"object": o, "title": selectors.display_title(o),
              "place": selectors.place_of(actor, o, hidden=hidden).label(language)}
             for o in objects]
@@ -984,7 +983,7 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
 # --- Exhibitions --------------------------------------------------------------------------------
 
 def _hidden_ids(actor: Any) -> set[int]:
-    return set() if selectors.may_know_restricted(actor) else selectors.restricted_location_ids()
+    return selectors.hidden_locations(actor)
 
 
 def _venue_rows(exhibition: Exhibition, hidden: set[int], language: str

@@ -135,16 +135,19 @@ class Command(BaseCommand):
 
     def do_search(self, options: dict[str, Any]) -> None:
         actor = self.actor(options["username"])
-        result = selectors.search_objects(actor, selectors.ObjectQuery(text=options["query"]),
-                                          limit=max(1, options["limit"]), with_facets=False)
+        query = selectors.ObjectQuery(text=options["query"])
+        result = selectors.search_objects(actor, query, limit=max(1, options["limit"]),
+                                          with_facets=False)
         numbers = [obj.object_number for obj in result.objects]
+        # scripts get the exact total even where the screen would show an estimate
+        total = selectors.count_matching(actor, query) if result.approximate else result.total
         if options["json"]:
-            self.stdout.write(json.dumps({"total": result.total, "object_numbers": numbers},
+            self.stdout.write(json.dumps({"total": total, "object_numbers": numbers},
                                          ensure_ascii=False))
             return
         for obj in result.objects:
             self.stdout.write(f"{obj.object_number}\t{selectors.display_title(obj)}")
-        self.stdout.write(f"{result.total} objects")
+        self.stdout.write(f"{total} objects")
 
     def do_export(self, options: dict[str, Any]) -> None:
         from django.conf import settings
