@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "taihe.kernel",
     "taihe.modules.directory",
     "taihe.modules.catalog",
+    "taihe.modules.conservation",
     "taihe.modules.notifications",
     "taihe.modules.audit",
     "taihe.modules.workbench",

@@ -1,0 +1,427 @@
+"""The readings store: batched writes, calibration, rollups, chart queries.
+
+Every way a reading arrives ends in :func:`write`. Rows are ``(sensor_id, quantity_id,
+epoch_seconds, value)``; the primary key (sensor, quantity, time) makes every path
+idempotent: a reading that arrives twice is stored once, and late or out-of-order data simply
+lands in its place. Hourly rollups (UTC hours) and daily rollups (museum-local days) are
+recomputed for exactly the hours a batch touched, from the stored rows, so they stay right
+whatever the order of arrival.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db import connections, transaction
+
+from taihe.kernel.db import timeseries
+from taihe.modules.conservation.models import (
+    READING_COLUMNS,
+    Calibration,
+    DailyRollup,
+    HourlyRollup,
+    Quantity,
+    Reading,
+)
+
+Row = tuple[int, int, int, float]
+BATCH_SIZE = 5_000
+HOUR = 3_600
+DAY = 86_400
+READING_TABLE = Reading._meta.db_table
+
+
+@lru_cache(maxsize=4)
+def _quantities(using: str) -> tuple[dict[str, int], dict[int, Quantity]]:
+    rows = list(Quantity.objects.using(using).all())
+    return {q.code: q.pk for q in rows}, {q.pk: q for q in rows}
+
+
+def quantity_ids(using: str = "default") -> dict[str, int]:
+    codes, _by_id = _quantities(using)
+    if not codes:
+        _quantities.cache_clear()
+        codes, _by_id = _quantities(using)
+    return codes
+
+
+def quantity_by_id(quantity_id: int, using: str = "default") -> Quantity:
+    quantity_ids(using)
+    return _quantities(using)[1][quantity_id]
+
+
+def forget_quantities() -> None:
+    """Drop the cached quantity table (tests that re-seed it call this)."""
+    _quantities.cache_clear()
+
+
+def day_offset() -> int:
+    """Seconds to add to UTC to get museum-local time, for daily buckets.
+
+    Daily rollups use the zone's offset in January: exact for zones without daylight saving
+    (Asia/Shanghai, the default); in DST zones a summer "day" runs 01:00–01:00 local time."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    offset = dt.datetime(2026, 1, 15, tzinfo=zone).utcoffset() or dt.timedelta(0)
+    return int(offset.total_seconds())
+
+
+def local_day_start(epoch: int, offset: int) -> int:
+    return ((epoch + offset) // DAY) * DAY - offset
+
+
+# --- calibration --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Offsets:
+    starts: list[int]
+    offsets: list[float]
+
+    def at(self, epoch: int) -> float:
+        index = bisect.bisect_right(self.starts, epoch) - 1
+        return self.offsets[index] if index >= 0 else 0.0
+
+
+def calibration_offsets(sensor_ids: Iterable[int], *, using: str = "default"
+                        ) -> dict[tuple[int, int], _Offsets]:
+    found: dict[tuple[int, int], _Offsets] = {}
+    for cal in (Calibration.objects.using(using).filter(sensor_id__in=set(sensor_ids))
+                .order_by("sensor_id", "quantity_id", "effective_from")):
+        entry = found.setdefault((cal.sensor_id, cal.quantity_id), _Offsets([], []))
+        entry.starts.append(int(cal.effective_from.timestamp()))
+        entry.offsets.append(cal.offset)
+    return found
+
+
+def calibrate(rows: Sequence[Row], *, using: str = "default") -> list[Row]:
+    """Add the calibration offset in force at each reading's time."""
+    offsets = calibration_offsets({row[0] for row in rows}, using=using)
+    if not offsets:
+        return list(rows)
+    out: list[Row] = []
+    for sensor_id, quantity_id, time, value in rows:
+        entry = offsets.get((sensor_id, quantity_id))
+        out.append((sensor_id, quantity_id, time,
+                    value + entry.at(time) if entry is not None else value))
+    return out
+
+
+# --- writing ------------------------------------------------------------------------------
+
+@dataclass
+class WriteResult:
+    stored: int = 0
+    duplicates: int = 0
+    first: int | None = None
+    last: int | None = None
+
+    def add(self, other: WriteResult) -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        if other.first is not None:
+            self.first = other.first if self.first is None else min(self.first, other.first)
+        if other.last is not None:
+            self.last = other.last if self.last is None else max(self.last, other.last)
+
+
+def _chunks(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def write(rows: Sequence[Row], *, using: str = "default",
+          batch_size: int = BATCH_SIZE) -> WriteResult:
+    """Store calibrated rows (already checked), skipping those already stored, and bring the
+    rollups of the hours they touch up to date. Each batch is one transaction: a crash loses
+    at most the batch in flight, and running the same input again stores exactly the rest."""
+    result = WriteResult()
+    for chunk in _chunks(rows, batch_size):
+        first = min(row[2] for row in chunk)
+        last = max(row[2] for row in chunk)
+        with transaction.atomic(using=using):
+            timeseries.ensure_partitions(READING_TABLE, first, last, using=using)
+            stored = timeseries.insert_ignoring_duplicates(READING_TABLE, READING_COLUMNS, chunk,
+                                                           using=using)
+            if stored:
+                refresh_rollups(_touched_hours(chunk), using=using)
+        result.add(WriteResult(stored, len(chunk) - stored, first, last))
+    return result
+
+
+def _touched_hours(rows: Iterable[Row]) -> dict[tuple[int, int], list[int]]:
+    hours: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for sensor_id, quantity_id, time, _value in rows:
+        hours[(sensor_id, quantity_id)].add(time - time % HOUR)
+    return {key: sorted(found) for key, found in hours.items()}
+
+
+def _runs(sorted_starts: list[int], step: int, join_gap: int) -> list[tuple[int, int]]:
+    """Group sorted bucket starts into [first, end) ranges, joining gaps up to ``join_gap``."""
+    runs: list[tuple[int, int]] = []
+    for start in sorted_starts:
+        if runs and start - runs[-1][1] <= join_gap:
+            runs[-1] = (runs[-1][0], start + step)
+        else:
+            runs.append((start, start + step))
+    return runs
+
+
+_HOURLY_SQL = (
+    "INSERT INTO {hourly} (sensor_id, quantity_id, hour, minimum, maximum, total, count) "
+    "SELECT sensor_id, quantity_id, (time / 3600) * 3600, MIN(value), MAX(value), SUM(value), "
+    "COUNT(*) FROM {reading} WHERE sensor_id = %s AND quantity_id = %s AND time >= %s "
+    "AND time < %s GROUP BY sensor_id, quantity_id, (time / 3600) * 3600 "
+    "ON CONFLICT (sensor_id, quantity_id, hour) DO UPDATE SET minimum = excluded.minimum, "
+    "maximum = excluded.maximum, total = excluded.total, count = excluded.count")
+
+_DAILY_SQL = (
+    "INSERT INTO {daily} (sensor_id, quantity_id, day, minimum, maximum, total, count) "
+    "SELECT sensor_id, quantity_id, ((hour + %s) / 86400) * 86400 - %s, MIN(minimum), "
+    "MAX(maximum), SUM(total), SUM(count) FROM {hourly} WHERE sensor_id = %s "
+    "AND quantity_id = %s AND hour >= %s AND hour < %s "
+    "GROUP BY sensor_id, quantity_id, ((hour + %s) / 86400) * 86400 - %s "
+    "ON CONFLICT (sensor_id, quantity_id, day) DO UPDATE SET minimum = excluded.minimum, "
+    "maximum = excluded.maximum, total = excluded.total, count = excluded.count")
+
+
+def _sql(template: str, connection: Any) -> str:
+    qn = connection.ops.quote_name
+    return template.format(hourly=qn(HourlyRollup._meta.db_table),
+                           daily=qn(DailyRollup._meta.db_table), reading=qn(READING_TABLE))
+
+
+def refresh_rollups(touched: dict[tuple[int, int], list[int]], *,
+                    using: str = "default") -> None:
+    """Recompute the hourly rollups of the touched hours and the daily rollups of their days.
+
+    Hours with no readings left (after a deletion) are removed from the rollups."""
+    connection = connections[using]
+    offset = day_offset()
+    hourly_sql = _sql(_HOURLY_SQL, connection)
+    daily_sql = _sql(_DAILY_SQL, connection)
+    with connection.cursor() as cursor:
+        for (sensor_id, quantity_id), hours in touched.items():
+            for low, high in _runs(hours, HOUR, 24 * HOUR):
+                cursor.execute(
+                    f"DELETE FROM {connection.ops.quote_name(HourlyRollup._meta.db_table)} "
+                    "WHERE sensor_id = %s AND quantity_id = %s AND hour >= %s AND hour < %s "
+                    f"AND NOT EXISTS (SELECT 1 FROM {connection.ops.quote_name(READING_TABLE)} r "
+                    "WHERE r.sensor_id = %s AND r.quantity_id = %s AND r.time >= hour "
+                    "AND r.time < hour + 3600)",
+                    [sensor_id, quantity_id, low, high, sensor_id, quantity_id])
+                cursor.execute(hourly_sql, [sensor_id, quantity_id, low, high])
+            days = sorted({local_day_start(hour, offset) for hour in hours})
+            for low, high in _runs(days, DAY, DAY):
+                cursor.execute(
+                    f"DELETE FROM {connection.ops.quote_name(DailyRollup._meta.db_table)} "
+                    "WHERE sensor_id = %s AND quantity_id = %s AND day >= %s AND day < %s",
+                    [sensor_id, quantity_id, low, high])
+                cursor.execute(daily_sql, [offset, offset, sensor_id, quantity_id, low, high,
+                                           offset, offset])
+
+
+def rebuild_rollups(*, using: str = "default", sensor_ids: Iterable[int] | None = None) -> None:
+    """Recompute every rollup from the readings (after a restore, or to repair)."""
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        where, params = "", []
+        if sensor_ids is not None:
+            ids = sorted(set(sensor_ids))
+            if not ids:
+                return
+            where = f" WHERE sensor_id IN ({', '.join(['%s'] * len(ids))})"
+            params = ids
+        cursor.execute(f"SELECT sensor_id, quantity_id, MIN(time), MAX(time) FROM "
+                       f"{qn(READING_TABLE)}{where} GROUP BY sensor_id, quantity_id", params)
+        spans = cursor.fetchall()
+        cursor.execute(f"DELETE FROM {qn(HourlyRollup._meta.db_table)}{where}", params)
+        cursor.execute(f"DELETE FROM {qn(DailyRollup._meta.db_table)}{where}", params)
+    offset = day_offset()
+    with connection.cursor() as cursor:
+        for sensor_id, quantity_id, first, last in spans:
+            cursor.execute(_sql(_HOURLY_SQL, connection),
+                           [sensor_id, quantity_id, first - first % HOUR, last + HOUR])
+            low, high = local_day_start(first, offset), local_day_start(last, offset) + DAY
+            cursor.execute(_sql(_DAILY_SQL, connection),
+                           [offset, offset, sensor_id, quantity_id, low - DAY, high + DAY,
+                            offset, offset])
+
+
+def shift_values(sensor_id: int, quantity_id: int, start: int, end: int | None, delta: float,
+                 *, using: str = "default") -> int:
+    """Add ``delta`` to stored values in [start, end) (a calibration changed) and refresh the
+    rollups of that range. Returns rows changed."""
+    if delta == 0:
+        return 0
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    bound = "" if end is None else " AND time < %s"
+    params: list[float | int] = [delta, sensor_id, quantity_id, start]
+    if end is not None:
+        params.append(end)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {qn(READING_TABLE)} SET value = value + %s WHERE sensor_id = %s "
+                       f"AND quantity_id = %s AND time >= %s{bound}", params)
+        changed = max(cursor.rowcount, 0)
+        cursor.execute(f"SELECT DISTINCT (time / 3600) * 3600 FROM {qn(READING_TABLE)} WHERE "
+                       f"sensor_id = %s AND quantity_id = %s AND time >= %s{bound}",
+                       params[1:])
+        hours = sorted(row[0] for row in cursor.fetchall())
+    if hours:
+        refresh_rollups({(sensor_id, quantity_id): hours}, using=using)
+    return changed
+
+
+def delete_sensor_readings(sensor_id: int, *, using: str = "default") -> None:
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in (READING_TABLE, HourlyRollup._meta.db_table, DailyRollup._meta.db_table):
+            cursor.execute(f"DELETE FROM {qn(table)} WHERE sensor_id = %s", [sensor_id])
+
+
+def apply_retention(days: int, *, now: dt.datetime | None = None,
+                    using: str = "default") -> int:
+    """Delete raw readings older than ``days`` (rollups are kept: charts and reports of old
+    years still work from them). Returns rows removed."""
+    if days <= 0:
+        return 0
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = int(moment.timestamp()) - days * DAY
+    return timeseries.delete_before(READING_TABLE, "time", cutoff, using=using)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Series:
+    """Downsampled values: bucket start times (epoch s) and min/mean/max per bucket."""
+
+    resolution: str  # "raw", "minute", "hour" or "day"
+    bucket_seconds: int
+    times: np.ndarray
+    minimum: np.ndarray
+    mean: np.ndarray
+    maximum: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.times.size)
+
+
+def _empty(resolution: str, bucket: int) -> Series:
+    nothing = np.empty(0)
+    return Series(resolution, bucket, np.empty(0, dtype=np.int64), nothing, nothing, nothing)
+
+
+def _fetch(sql: str, params: Sequence[object], using: str) -> list[tuple[float, ...]]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def series(sensor_id: int, quantity_id: int, start: int, end: int, *, points: int = 1000,
+           interval: int = 300, using: str = "default") -> Series:
+    """The readings of [start, end) reduced on the server to at most about ``points``
+    buckets: raw rows when they fit, else buckets aggregated from the raw table (short
+    ranges), the hourly rollups (up to months) or the daily rollups (years)."""
+    points = max(10, min(points, 5000))
+    span = max(end - start, 1)
+    bucket = max(1, math.ceil(span / points))
+    qn = connections[using].ops.quote_name
+    if bucket <= max(interval, 1):
+        rows = _fetch(f"SELECT time, value FROM {qn(READING_TABLE)} WHERE sensor_id = %s AND "
+                      "quantity_id = %s AND time >= %s AND time < %s ORDER BY time",
+                      [sensor_id, quantity_id, start, end], using)
+        if not rows:
+            return _empty("raw", interval)
+        values = np.array(rows, dtype=np.float64)
+        return Series("raw", interval, values[:, 0].astype(np.int64), values[:, 1], values[:, 1],
+                      values[:, 1])
+    if bucket < HOUR:
+        bucket = max(60, bucket - bucket % 60)
+        sql = (f"SELECT (time / {bucket}) * {bucket}, MIN(value), SUM(value) / COUNT(*), MAX(value) "
+               f"FROM {qn(READING_TABLE)} WHERE sensor_id = %s AND quantity_id = %s AND "
+               f"time >= %s AND time < %s GROUP BY (time / {bucket}) * {bucket} ORDER BY 1")
+        resolution = "minute"
+    elif bucket < DAY:
+        bucket = HOUR * math.ceil(bucket / HOUR)
+        sql = (f"SELECT (hour / {bucket}) * {bucket}, MIN(minimum), SUM(total) / SUM(count), "
+               f"MAX(maximum) FROM {qn(HourlyRollup._meta.db_table)} WHERE sensor_id = %s AND "
+               f"quantity_id = %s AND hour >= %s AND hour < %s GROUP BY (hour / {bucket}) * {bucket} "
+               "ORDER BY 1")
+        resolution = "hour"
+    else:
+        days = math.ceil(bucket / DAY)
+        bucket = DAY * days
+        offset = day_offset()
+        sql = (f"SELECT ((day + {offset}) / {bucket}) * {bucket} - {offset}, MIN(minimum), "
+               f"SUM(total) / SUM(count), MAX(maximum) FROM {qn(DailyRollup._meta.db_table)} "
+               "WHERE sensor_id = %s AND quantity_id = %s AND day >= %s AND day < %s "
+               f"GROUP BY ((day + {offset}) / {bucket}) * {bucket} - {offset} ORDER BY 1")
+        resolution = "day"
+        start = local_day_start(start, offset)
+    rows = _fetch(sql, [sensor_id, quantity_id, start, end], using)
+    if not rows:
+        return _empty(resolution, bucket)
+    values = np.array(rows, dtype=np.float64)
+    return Series(resolution, bucket, values[:, 0].astype(np.int64), values[:, 1],
+                  values[:, 2], values[:, 3])
+
+
+def raw_values(sensor_id: int, quantity_id: int, start: int, end: int, *,
+               using: str = "default") -> tuple[np.ndarray, np.ndarray]:
+    """Every stored reading in [start, end): (times, values) arrays."""
+    rows = _fetch(f"SELECT time, value FROM {connections[using].ops.quote_name(READING_TABLE)} "
+                  "WHERE sensor_id = %s AND quantity_id = %s AND time >= %s AND time < %s "
+                  "ORDER BY time", [sensor_id, quantity_id, start, end], using)
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    values = np.array(rows, dtype=np.float64)
+    return values[:, 0].astype(np.int64), values[:, 1]
+
+
+def hourly_means(sensor_id: int, quantity_id: int, start: int, end: int, *,
+                 using: str = "default") -> tuple[np.ndarray, np.ndarray]:
+    """Hourly means in [start, end) from the rollups: (hour starts, means)."""
+    rows = _fetch(f"SELECT hour, total / count FROM "
+                  f"{connections[using].ops.quote_name(HourlyRollup._meta.db_table)} "
+                  "WHERE sensor_id = %s AND quantity_id = %s AND hour >= %s AND hour < %s "
+                  "ORDER BY hour", [sensor_id, quantity_id, start, end], using)
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    values = np.array(rows, dtype=np.float64)
+    return values[:, 0].astype(np.int64), values[:, 1]
+
+
+def daily_summary(sensor_id: int, quantity_id: int, start: int, end: int, *,
+                  using: str = "default") -> tuple[np.ndarray, ...]:
+    """Daily rollups in [start, end): (day starts, minimum, mean, maximum)."""
+    rows = _fetch(f"SELECT day, minimum, total / count, maximum FROM "
+                  f"{connections[using].ops.quote_name(DailyRollup._meta.db_table)} "
+                  "WHERE sensor_id = %s AND quantity_id = %s AND day >= %s AND day < %s "
+                  "ORDER BY day", [sensor_id, quantity_id, start, end], using)
+    if not rows:
+        empty = np.empty(0)
+        return np.empty(0, dtype=np.int64), empty, empty, empty
+    values = np.array(rows, dtype=np.float64)
+    return (values[:, 0].astype(np.int64), values[:, 1], values[:, 2], values[:, 3])
+
+
+def reading_count(sensor_id: int | None = None, *, using: str = "default") -> int:
+    """Readings stored (for one sensor, from its rollups; all, from the hourly rollups)."""
+    qn = connections[using].ops.quote_name
+    where, params = ("WHERE sensor_id = %s", [sensor_id]) if sensor_id is not None else ("", [])
+    rows = _fetch(f"SELECT COALESCE(SUM(count), 0) FROM {qn(HourlyRollup._meta.db_table)} "
+                  f"{where}", params, using)
+    return int(rows[0][0])
