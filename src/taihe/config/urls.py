@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", include("taihe.modules.audit.urls")),
     path("catalog/", include("taihe.modules.catalog.urls")),
     path("", include("taihe.modules.catalog.public_urls")),
+    path("conservation/", include("taihe.modules.conservation.urls")),
     path("", include("taihe.modules.workbench.urls")),
 ]
 

@@ -21,6 +21,12 @@ class ConservationConfig(AppConfig):
         engine.register_rebuilder("conservation rollups", _rebuild_rollups)
         post_migrate.connect(on_post_migrate, sender=self,
                              dispatch_uid="conservation.seed")
+        from taihe.kernel.realtime import register_topic
+        from taihe.modules.conservation import jobs  # noqa: F401  registers jobs and schedules
+        from taihe.modules.conservation.live_topics import may_listen, may_listen_restricted
+
+        register_topic("conservation.live", may_listen)
+        register_topic("conservation.live.restricted", may_listen_restricted)
 
 
 def _rebuild_rollups(alias: str) -> None:

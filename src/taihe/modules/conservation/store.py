@@ -324,7 +324,7 @@ def _empty(resolution: str, bucket: int) -> Series:
     return Series(resolution, bucket, np.empty(0, dtype=np.int64), nothing, nothing, nothing)
 
 
-def _fetch(sql: str, params: Sequence[object], using: str) -> list[tuple[float, ...]]:
+def _fetch(sql: str, params: Sequence[Any], using: str) -> list[tuple[float, ...]]:
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -350,16 +350,16 @@ def series(sensor_id: int, quantity_id: int, start: int, end: int, *, points: in
                       values[:, 1])
     if bucket < HOUR:
         bucket = max(60, bucket - bucket % 60)
-        sql = (f"SELECT (time / {bucket}) * {bucket}, MIN(value), SUM(value) / COUNT(*), MAX(value) "
-               f"FROM {qn(READING_TABLE)} WHERE sensor_id = %s AND quantity_id = %s AND "
+        sql = (f"SELECT (time / {bucket}) * {bucket}, MIN(value), SUM(value) / COUNT(*), "
+               f"MAX(value) FROM {qn(READING_TABLE)} WHERE sensor_id = %s AND quantity_id = %s AND "
                f"time >= %s AND time < %s GROUP BY (time / {bucket}) * {bucket} ORDER BY 1")
         resolution = "minute"
     elif bucket < DAY:
         bucket = HOUR * math.ceil(bucket / HOUR)
         sql = (f"SELECT (hour / {bucket}) * {bucket}, MIN(minimum), SUM(total) / SUM(count), "
                f"MAX(maximum) FROM {qn(HourlyRollup._meta.db_table)} WHERE sensor_id = %s AND "
-               f"quantity_id = %s AND hour >= %s AND hour < %s GROUP BY (hour / {bucket}) * {bucket} "
-               "ORDER BY 1")
+               "quantity_id = %s AND hour >= %s AND hour < %s "
+               f"GROUP BY (hour / {bucket}) * {bucket} ORDER BY 1")
         resolution = "hour"
     else:
         days = math.ceil(bucket / DAY)
