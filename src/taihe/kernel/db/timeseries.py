@@ -17,7 +17,6 @@ bucketing on both engines (``time / 3600`` is integer division on both).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,9 +33,6 @@ _TYPES = {
 }
 
 Column = tuple[str, str]
-
-_known_partitions: dict[tuple[str, str], set[str]] = {}
-_partition_lock = threading.Lock()
 
 
 def _type(connection: Any, kind: str) -> str:
@@ -60,13 +56,11 @@ def create_series_table(connection: Any, table: str, *, columns: Sequence[Column
         else:
             cursor.execute(f"CREATE TABLE {qn(table)} ({body}, PRIMARY KEY ({key})) "
                            f"PARTITION BY RANGE ({qn(time_column)})")
-    _known_partitions.pop((connection.alias, table), None)
 
 
 def drop_series_table(connection: Any, table: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)}")
-    _known_partitions.pop((connection.alias, table), None)
 
 
 def _month_start(epoch: int) -> dt.datetime:
@@ -84,25 +78,29 @@ def partition_name(table: str, month: dt.datetime) -> str:
 
 def ensure_partitions(table: str, first: int, last: int, *, using: str = "default") -> None:
     """Make sure rows with ``first <= time <= last`` have a partition (PostgreSQL: monthly;
-    SQLite: nothing to do). Cheap when they exist: the names are cached per process."""
+    SQLite: nothing to do).
+
+    Existence is checked in the database each time (one catalogue lookup per month, usually
+    one): DDL is transactional on PostgreSQL, so a partition made in a transaction that rolled
+    back is gone, and a process-local cache of names could not know that."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return
-    key = (using, table)
     month = _month_start(first)
     wanted: list[dt.datetime] = []
     while int(month.timestamp()) <= last:
         wanted.append(month)
         month = _next_month(month)
-    with _partition_lock:
-        known = _known_partitions.setdefault(key, set())
-        missing = [m for m in wanted if partition_name(table, m) not in known]
-    if not missing:
-        return
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for month in missing:
+        cursor.execute("SELECT name FROM unnest(%s::text[]) AS name "
+                       "WHERE to_regclass(name) IS NULL",
+                       [[partition_name(table, m) for m in wanted]])
+        missing = {row[0] for row in cursor.fetchall()}
+        for month in wanted:
             name = partition_name(table, month)
+            if name not in missing:
+                continue
             low, high = int(month.timestamp()), int(_next_month(month).timestamp())
             try:
                 # A savepoint, so that losing a race to another process (which created the
@@ -116,8 +114,6 @@ def ensure_partitions(table: str, first: int, last: int, *, using: str = "defaul
                 cursor.execute("SELECT to_regclass(%s)", [name])
                 if cursor.fetchone()[0] is None:
                     raise
-    with _partition_lock:
-        _known_partitions.setdefault(key, set()).update(partition_name(table, m) for m in missing)
 
 
 def partitions(table: str, *, using: str = "default") -> list[str]:
@@ -147,7 +143,6 @@ def delete_before(table: str, time_column: str, cutoff: int, *, using: str = "de
                     cursor.execute(f"SELECT count(*) FROM {qn(name)}")
                     removed += int(cursor.fetchone()[0])
                     cursor.execute(f"DROP TABLE {qn(name)}")
-            _known_partitions.pop((using, table), None)
         cursor.execute(f"DELETE FROM {qn(table)} WHERE {qn(time_column)} < %s", [cutoff])
         removed += max(cursor.rowcount, 0)
     return removed

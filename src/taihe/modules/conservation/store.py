@@ -330,6 +330,10 @@ def _fetch(sql: str, params: Sequence[Any], using: str) -> list[tuple[float, ...
         return cursor.fetchall()
 
 
+_STEPS = (60, 120, 300, 600, 900, 1_800, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY,
+          2 * DAY, 7 * DAY, 14 * DAY)
+
+
 def series(sensor_id: int, quantity_id: int, start: int, end: int, *, points: int = 1000,
            interval: int = 300, using: str = "default") -> Series:
     """The readings of [start, end) reduced on the server to at most about ``points``
@@ -337,7 +341,11 @@ def series(sensor_id: int, quantity_id: int, start: int, end: int, *, points: in
     ranges), the hourly rollups (up to months) or the daily rollups (years)."""
     points = max(10, min(points, 5000))
     span = max(end - start, 1)
-    bucket = max(1, math.ceil(span / points))
+    wanted = math.ceil(span / points)
+    # Round up to a step people read easily (5 min, 1 h, 1 day...) so buckets line up with
+    # clock hours and local days, and the hourly/daily rollups can answer.
+    bucket = next((step for step in _STEPS if step >= wanted),
+                  DAY * math.ceil(wanted / DAY))
     qn = connections[using].ops.quote_name
     if bucket <= max(interval, 1):
         rows = _fetch(f"SELECT time, value FROM {qn(READING_TABLE)} WHERE sensor_id = %s AND "
@@ -349,21 +357,17 @@ def series(sensor_id: int, quantity_id: int, start: int, end: int, *, points: in
         return Series("raw", interval, values[:, 0].astype(np.int64), values[:, 1], values[:, 1],
                       values[:, 1])
     if bucket < HOUR:
-        bucket = max(60, bucket - bucket % 60)
         sql = (f"SELECT (time / {bucket}) * {bucket}, MIN(value), SUM(value) / COUNT(*), "
                f"MAX(value) FROM {qn(READING_TABLE)} WHERE sensor_id = %s AND quantity_id = %s AND "
                f"time >= %s AND time < %s GROUP BY (time / {bucket}) * {bucket} ORDER BY 1")
         resolution = "minute"
     elif bucket < DAY:
-        bucket = HOUR * math.ceil(bucket / HOUR)
         sql = (f"SELECT (hour / {bucket}) * {bucket}, MIN(minimum), SUM(total) / SUM(count), "
                f"MAX(maximum) FROM {qn(HourlyRollup._meta.db_table)} WHERE sensor_id = %s AND "
                "quantity_id = %s AND hour >= %s AND hour < %s "
                f"GROUP BY (hour / {bucket}) * {bucket} ORDER BY 1")
         resolution = "hour"
     else:
-        days = math.ceil(bucket / DAY)
-        bucket = DAY * days
         offset = day_offset()
         sql = (f"SELECT ((day + {offset}) / {bucket}) * {bucket} - {offset}, MIN(minimum), "
                f"SUM(total) / SUM(count), MAX(maximum) FROM {qn(DailyRollup._meta.db_table)} "

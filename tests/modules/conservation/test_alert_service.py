@@ -1,0 +1,165 @@
+"""Alert rules from the database: evaluation after ingest, notification, escalation,
+acknowledgement and resolution, history that does not page anybody."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from taihe.kernel.errors import Conflict, ValidationFailed
+from taihe.modules.catalog import services as catalog_services
+from taihe.modules.conservation import alerts, services
+from taihe.modules.conservation.models import Alert, AlertEntry, AlertRule, Sensor
+from taihe.modules.notifications.models import Notification
+from tests.factories import PersonFactory
+
+
+@pytest.fixture
+def team(museum: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "keeper": PersonFactory(username="keeper", department=museum["lab"],
+                                roles=["conservator", "registrar", "staff"]),
+        "head": PersonFactory(username="head", department=museum["lab"],
+                              roles=["conservator", "staff"]),
+        "guard": PersonFactory(username="guard", department=museum["security"],
+                               roles=["security", "staff"]),
+    }
+
+
+@pytest.fixture
+def case_sensor(team: dict[str, Any]) -> Sensor:
+    keeper = team["keeper"]
+    gallery = catalog_services.do_save_location(keeper, catalog_services.LocationInput(
+        code="G2", name={"en": "Gallery 2"}, kind="gallery"))
+    spec = services.do_save_specification(keeper, None, services.SpecificationData(
+        code="PAPER", name={"en": "Works on paper"}, t_min=18.0, t_max=22.0, rh_min=45.0,
+        rh_max=55.0))
+    services.do_assign_environment(keeper, gallery.pk, specification_id=spec.pk,
+                                   responsible_ids=[keeper.pk])
+    return services.do_create_sensor(keeper, services.SensorData(
+        code="G2-CASE", location_id=gallery.pk, logging_interval_seconds=300))
+
+
+def _rh(minutes_ago: list[int], values: list[float], now: dt.datetime
+        ) -> list[services.Incoming]:
+    return [services.Incoming("G2-CASE", "relative_humidity", now - dt.timedelta(minutes=m), v)
+            for m, v in zip(minutes_ago, values, strict=True)]
+
+
+def _band_rule(team: dict[str, Any]) -> AlertRule:
+    return services.do_save_alert_rule(team["keeper"], None, services.AlertRuleData(
+        name="Case RH", kind="band", parameters={"quantity": "relative_humidity",
+                                                  "min_duration_minutes": 30,
+                                                  "hysteresis": 2},
+        use_specification=True, severity="critical", escalate_after_minutes=15,
+        escalate_to_ids=[team["head"].pk]))
+
+
+def test_a_breach_longer_than_its_duration_opens_one_alert_and_tells_the_responsible(
+        team: dict[str, Any], case_sensor: Sensor, run_commit_hooks: Any) -> None:
+    # given a band rule from the place's specification (45–55 % RH, 30 minutes)
+    rule = _band_rule(team)
+    now = timezone.now().replace(microsecond=0)
+    # when RH is about 60 % for 40 minutes, then wobbles just inside and outside the limit
+    with run_commit_hooks():
+        services.ingest(_rh([40, 35, 30, 25, 20, 15, 10, 5, 0],
+                            [60, 61, 62, 60, 61, 60, 60, 54.0, 56], now), source="http", now=now)
+    # then one alert, opened 30 minutes after the breach began, and the keeper is told
+    alert = Alert.objects.get()
+    assert (alert.rule_id, alert.status, alert.severity) == (rule.pk, "open", "critical")
+    assert alert.condition_since == now - dt.timedelta(minutes=40)
+    assert alert.opened_at == now - dt.timedelta(minutes=10)
+    assert "G2-CASE" in alert.summary
+    assert list(Notification.objects.values_list("recipient_id", "category")) == [
+        (team["keeper"].pk, "conservation.alerts")]
+    assert [e.kind for e in alert.entries.all()] == ["opened", "notified"]
+
+
+def test_nobody_acknowledging_escalates_until_somebody_does(
+        team: dict[str, Any], case_sensor: Sensor, run_commit_hooks: Any) -> None:
+    _band_rule(team)
+    now = timezone.now().replace(microsecond=0)
+    with run_commit_hooks():
+        services.ingest(_rh([40, 0], [60, 60], now), source="http", now=now)
+    alert = Alert.objects.get()
+    # when 15 minutes pass without acknowledgement
+    assert alerts.escalate_due(now=now + dt.timedelta(minutes=14)) == []
+    assert alerts.escalate_due(now=now + dt.timedelta(minutes=16)) == [alert.pk]
+    # then the head of the lab is told, and told again after another interval
+    assert Notification.objects.filter(recipient=team["head"]).count() == 1
+    assert alerts.escalate_due(now=now + dt.timedelta(minutes=32)) == [alert.pk]
+    # when the guard acknowledges, escalation stops
+    services.do_acknowledge_alert(team["guard"], alert.pk, comment="On my way")
+    assert alerts.escalate_due(now=now + dt.timedelta(minutes=60)) == []
+    alert.refresh_from_db()
+    assert (alert.status, alert.escalation_level, alert.acknowledged_by_id) == (
+        "acknowledged", 2, team["guard"].pk)
+    with pytest.raises(Conflict):
+        services.do_acknowledge_alert(team["keeper"], alert.pk)
+    # and resolving needs a word on what was done
+    with pytest.raises(ValidationFailed):
+        services.do_resolve_alert(team["keeper"], alert.pk, comment=" ")
+    services.do_comment_alert(team["keeper"], alert.pk, "Door seal replaced")
+    services.do_resolve_alert(team["keeper"], alert.pk, comment="Seal replaced, RH back")
+    kinds = list(AlertEntry.objects.filter(alert=alert).order_by("id")
+                 .values_list("kind", flat=True))
+    assert kinds == ["opened", "notified", "escalated", "escalated", "acknowledged",
+                     "commented", "resolved"]
+
+
+def test_an_old_excursion_in_an_imported_year_pages_nobody(
+        team: dict[str, Any], case_sensor: Sensor, run_commit_hooks: Any) -> None:
+    _band_rule(team)
+    now = timezone.now().replace(microsecond=0)
+    ten_days = 10 * 24 * 60
+    with run_commit_hooks():
+        services.ingest(_rh([ten_days, ten_days - 60, ten_days - 120, 0],
+                            [50, 62, 50, 50], now), source="file", now=now)
+    assert not Alert.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_the_condition_clearing_is_recorded_but_the_alert_waits_for_a_person(
+        team: dict[str, Any], case_sensor: Sensor, run_commit_hooks: Any) -> None:
+    _band_rule(team)
+    now = timezone.now().replace(microsecond=0)
+    with run_commit_hooks():
+        services.ingest(_rh([60, 20], [60, 60], now), source="http", now=now)
+        # 54 % is inside the band but not inside the 2 % hysteresis margin: still open
+        services.ingest(_rh([10], [54.0], now), source="http", now=now)
+    assert Alert.objects.get().condition_cleared_at is None
+    with run_commit_hooks():
+        services.ingest(_rh([5], [50.0], now), source="http", now=now)
+    alert = Alert.objects.get()
+    assert alert.condition_cleared_at == now - dt.timedelta(minutes=5)
+    assert alert.status == "open"
+
+
+def test_a_silent_sensor_raises_an_alert_when_the_schedule_looks(
+        team: dict[str, Any], case_sensor: Sensor, run_commit_hooks: Any) -> None:
+    services.do_save_alert_rule(team["keeper"], None, services.AlertRuleData(
+        name="Silent", kind="silence", parameters={"max_missing_intervals": 3},
+        sensor_id=case_sensor.pk))
+    now = timezone.now().replace(microsecond=0)
+    with run_commit_hooks():
+        services.ingest(_rh([0], [50.0], now), source="http", now=now)
+    assert alerts.check_silence(now=now + dt.timedelta(minutes=14)) == []
+    opened = alerts.check_silence(now=now + dt.timedelta(minutes=16))
+    assert len(opened) == 1
+    assert Alert.objects.get(pk=opened[0]).kind == "silence"
+
+
+def test_rule_parameters_are_checked_before_anything_is_stored(team: dict[str, Any]) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        services.do_save_alert_rule(team["keeper"], None, services.AlertRuleData(
+            name="Bad", kind="rate", parameters={"quantity": "temperature",
+                                                 "max_change": -1, "window_minutes": 60}))
+    assert "parameters" in caught.value.fields
+    with pytest.raises(ValidationFailed) as caught:
+        services.do_save_alert_rule(team["keeper"], None, services.AlertRuleData(
+            name="Bad", kind="band", parameters={"quantity": "temperature"}))
+    assert "parameters.low" in caught.value.fields
+    assert not AlertRule.objects.exists()

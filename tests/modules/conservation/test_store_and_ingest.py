@@ -1,0 +1,195 @@
+"""The readings store and the ingest path: idempotence, late data, rollups, calibration,
+rejections, downsampling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from taihe.kernel.errors import PermissionDenied, ValidationFailed
+from taihe.modules.catalog import services as catalog_services
+from taihe.modules.conservation import services, store
+from taihe.modules.conservation.models import (
+    DailyRollup,
+    HourlyRollup,
+    IngestBatch,
+    Reading,
+    Sensor,
+    SensorPlacement,
+)
+from tests.factories import PersonFactory
+
+START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+EPOCH = int(START.timestamp())
+
+
+@pytest.fixture
+def conservator(museum: dict[str, Any]) -> Any:
+    return PersonFactory(username="keeper", department=museum["lab"],
+                         roles=["conservator", "registrar", "staff"])
+
+
+@pytest.fixture
+def places(conservator: Any) -> dict[str, Any]:
+    site = catalog_services.do_save_location(conservator, catalog_services.LocationInput(
+        code="S", name={"en": "Site"}, kind="site"))
+    gallery = catalog_services.do_save_location(conservator, catalog_services.LocationInput(
+        code="S-G1", name={"en": "Gallery 1"}, kind="gallery", parent_id=site.pk))
+    case = catalog_services.do_save_location(conservator, catalog_services.LocationInput(
+        code="S-G1-C1", name={"en": "Case 1"}, kind="case", parent_id=gallery.pk))
+    return {"site": site, "gallery": gallery, "case": case}
+
+
+@pytest.fixture
+def sensor(conservator: Any, places: dict[str, Any]) -> Sensor:
+    return services.do_create_sensor(conservator, services.SensorData(
+        code="G1-01", quantities=["temperature", "relative_humidity"],
+        location_id=places["gallery"].pk))
+
+
+def _incoming(code: str, quantity: str, minutes: list[int], values: list[float]
+              ) -> list[services.Incoming]:
+    return [services.Incoming(code, quantity, START + dt.timedelta(minutes=m), v, row)
+            for row, (m, v) in enumerate(zip(minutes, values, strict=True), start=2)]
+
+
+def test_the_same_reading_twice_is_stored_once_and_late_data_lands_in_place(
+        sensor: Sensor) -> None:
+    # given readings at 0, 10, 20 minutes
+    first = services.ingest(_incoming("G1-01", "temperature", [0, 10, 20], [20.0, 21.0, 22.0]),
+                            source="http")
+    # when the same batch arrives again with one late reading at 5 minutes
+    second = services.ingest(
+        _incoming("G1-01", "temperature", [0, 10, 20, 5], [20.0, 21.0, 22.0, 20.5]),
+        source="http")
+    # then only the late reading is new, and the hour's rollup counts four readings
+    assert (first.stored, first.duplicates) == (3, 0)
+    assert (second.stored, second.duplicates) == (1, 3)
+    assert list(Reading.objects.filter(sensor_id=sensor.pk).values_list("time", "value")) == [
+        (EPOCH, 20.0), (EPOCH + 300, 20.5), (EPOCH + 600, 21.0), (EPOCH + 1200, 22.0)]
+    hour = HourlyRollup.objects.get(sensor_id=sensor.pk)
+    assert (hour.hour, hour.minimum, hour.maximum, hour.count) == (EPOCH, 20.0, 22.0, 4)
+    assert hour.total == pytest.approx(83.5)
+
+
+def test_daily_rollups_follow_the_museum_day(sensor: Sensor) -> None:
+    # given readings either side of local midnight (Asia/Shanghai, UTC+8): 15:30 and 16:30 UTC
+    services.ingest(_incoming("G1-01", "temperature", [15 * 60 + 30, 16 * 60 + 30],
+                              [18.0, 24.0]), source="http")
+    # then they fall on two different local days
+    days = list(DailyRollup.objects.filter(sensor_id=sensor.pk).order_by("day")
+                .values_list("day", "minimum", "maximum", "count"))
+    local_midnight = EPOCH + 16 * 3600  # 2026-03-02 00:00 +08:00
+    assert days == [(local_midnight - 86400, 18.0, 18.0, 1), (local_midnight, 24.0, 24.0, 1)]
+
+
+def test_impossible_values_and_unknown_sensors_are_rejected_with_their_row(sensor: Sensor
+                                                                          ) -> None:
+    incoming = [
+        services.Incoming("G1-01", "relative_humidity", START, 45.0, 2),
+        services.Incoming("G1-01", "relative_humidity", START + dt.timedelta(minutes=5),
+                          104.0, 3),
+        services.Incoming("NOPE", "temperature", START, 20.0, 4),
+        services.Incoming("G1-01", "temperature", dt.datetime(1980, 1, 1, tzinfo=dt.UTC),
+                          20.0, 5),
+    ]
+    outcome = services.ingest(incoming, source="http")
+    assert outcome.stored == 1
+    assert [(row, name) for row, name, _reason in outcome.rejected] == [
+        (3, "relative_humidity"), (4, "sensor"), (5, "time")]
+    assert "104.0 % is not a possible relative_humidity reading." in outcome.rejected[0][2]
+    batch = IngestBatch.objects.get(pk=outcome.batch_id)
+    assert (batch.stored, batch.rejected, batch.rejected_rows[1][0]) == (1, 3, 4)
+
+
+def test_a_dry_run_stores_nothing(sensor: Sensor) -> None:
+    outcome = services.ingest(_incoming("G1-01", "temperature", [0, 5], [20.0, 20.1]),
+                              source="file", dry_run=True)
+    assert (outcome.stored, outcome.dry_run, len(outcome.preview)) == (2, True, 2)
+    assert not Reading.objects.exists()
+    assert not IngestBatch.objects.exists()
+
+
+def test_calibration_corrects_stored_and_future_readings_from_its_date(
+        conservator: Any, sensor: Sensor) -> None:
+    # given readings on either side of a calibration date
+    services.ingest(_incoming("G1-01", "temperature", [0, 60, 120], [20.0, 20.0, 20.0]),
+                    source="http")
+    # when a +0.4 K offset is recorded from minute 60, then a second one (+0.1) from 120
+    services.do_record_calibration(conservator, sensor.pk, quantity="temperature",
+                                   effective_from=START + dt.timedelta(minutes=60), offset=0.4)
+    services.do_record_calibration(conservator, sensor.pk, quantity="temperature",
+                                   effective_from=START + dt.timedelta(minutes=120), offset=0.1)
+    services.ingest(_incoming("G1-01", "temperature", [180], [20.0]), source="http")
+    # then each reading carries the offset in force at its time
+    values = list(Reading.objects.filter(sensor_id=sensor.pk).values_list("value", flat=True))
+    assert values == pytest.approx([20.0, 20.4, 20.1, 20.1])
+    maxima = list(HourlyRollup.objects.filter(sensor_id=sensor.pk).values_list("maximum",
+                                                                                flat=True))
+    assert maxima == pytest.approx([20.0, 20.4, 20.1, 20.1])
+
+
+def test_a_calibration_needs_the_permission(member: Any, sensor: Sensor) -> None:
+    with pytest.raises(PermissionDenied):
+        services.do_record_calibration(member, sensor.pk, quantity="temperature",
+                                       effective_from=START, offset=0.4)
+
+
+def test_moving_a_sensor_keeps_its_history(conservator: Any, sensor: Sensor,
+                                           places: dict[str, Any]) -> None:
+    services.do_move_sensor(conservator, sensor.pk, places["case"].pk, note="into the case")
+    history = list(SensorPlacement.objects.filter(sensor=sensor).order_by("placed_at")
+                   .values_list("location_id", "removed_at", "note"))
+    assert [entry[0] for entry in history] == [places["gallery"].pk, places["case"].pk]
+    assert history[0][1] is not None and history[1][1] is None
+    assert Sensor.objects.get(pk=sensor.pk).location_id == places["case"].pk
+
+
+def test_sensor_codes_are_checked(conservator: Any) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        services.do_create_sensor(conservator, services.SensorData(
+            code="bad code/with slash", quantities=["temperature", "lightness"],
+            logging_interval_seconds=0))
+    assert set(caught.value.fields) == {"code", "quantities", "logging_interval_seconds"}
+    assert not Sensor.objects.exists()
+
+
+def test_series_downsamples_on_the_server(sensor: Sensor) -> None:
+    # given 30 days of 5-minute readings (8,640)
+    minutes = list(range(0, 30 * 24 * 60, 5))
+    services.ingest(_incoming("G1-01", "temperature", minutes,
+                              [20.0 + (m // 60) % 24 * 0.1 for m in minutes]), source="http")
+    quantity = store.quantity_ids()["temperature"]
+    end = EPOCH + 30 * 86400
+    # when charting a day, a month and (a month at) few points
+    day = store.series(sensor.pk, quantity, EPOCH, EPOCH + 86400, points=1000)
+    month = store.series(sensor.pk, quantity, EPOCH, end, points=1000)
+    coarse = store.series(sensor.pk, quantity, EPOCH, end, points=20)
+    # then a day is raw, a month comes from hourly rollups, and 20 points from daily ones
+    assert (day.resolution, day.size) == ("raw", 288)
+    assert (month.resolution, month.bucket_seconds, month.size) == ("hour", 3600, 720)
+    assert month.minimum[5] == pytest.approx(20.5) and month.maximum[5] == pytest.approx(20.5)
+    assert coarse.resolution == "day" and coarse.size <= 21
+    assert float(coarse.maximum.max()) == pytest.approx(22.3)
+
+
+def test_retention_removes_old_raw_readings_but_keeps_rollups(sensor: Sensor) -> None:
+    services.ingest(_incoming("G1-01", "temperature", [0, 5], [20.0, 21.0]), source="http")
+    removed = store.apply_retention(10, now=START + dt.timedelta(days=11))
+    assert removed == 2
+    assert not Reading.objects.exists()
+    assert HourlyRollup.objects.get(sensor_id=sensor.pk).count == 2
+
+
+def test_rebuilding_rollups_gives_the_same_rows(sensor: Sensor) -> None:
+    services.ingest(_incoming("G1-01", "temperature", list(range(0, 600, 5)),
+                              [float(m % 7) for m in range(0, 600, 5)]), source="http")
+    before = list(HourlyRollup.objects.values_list("hour", "minimum", "maximum", "total",
+                                                   "count"))
+    days_before = list(DailyRollup.objects.values_list("day", "count"))
+    store.rebuild_rollups()
+    assert list(HourlyRollup.objects.values_list("hour", "minimum", "maximum", "total",
+                                                 "count")) == before
+    assert list(DailyRollup.objects.values_list("day", "count")) == days_before
