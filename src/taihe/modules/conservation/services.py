@@ -17,7 +17,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -440,10 +440,10 @@ class IngestOutcome:
                 "rejected": len(self.rejected)}
 
 
-@dataclass(frozen=True)
-class Incoming:
+class Incoming(NamedTuple):
     """One reading on its way in: sensor code, quantity code, aware time, value, and where
-    it came from in the source (row number, or index in a payload)."""
+    it came from in the source (row number, or index in a payload). A NamedTuple: a year of
+    logger data is hundreds of thousands of these."""
 
     sensor: str
     quantity: str
@@ -466,46 +466,45 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
     """
     moment = now or timezone.now()
     outcome = IngestOutcome(rejected=list(rejected), dry_run=dry_run, file_format=file_format)
-    quantities = store.quantity_ids()
-    by_id = {qid: store.quantity_by_id(qid) for qid in quantities.values()}
-    sensors: dict[str, Sensor | None] = {}
+    reject = outcome.rejected.append
+    quantities = {code: store.quantity_by_id(qid) for code, qid in store.quantity_ids().items()}
+    limits = {code: (q.pk, -math.inf if q.minimum is None else q.minimum,
+                     math.inf if q.maximum is None else q.maximum)
+              for code, q in quantities.items()}
+    # Per sensor code: its id (0 for a dry run's would-be sensor) or None when unusable,
+    # with the reason.
+    sensors: dict[str, tuple[int | None, str]] = {}
     rows: list[store.Row] = []
+    add = rows.append
     earliest = EARLIEST_READING.timestamp()
     latest = (moment + LATEST_AHEAD).timestamp()
-    for item in incoming:
-        if item.sensor not in sensors:
-            sensors[item.sensor] = Sensor.objects.filter(code=item.sensor).first()
-            if sensors[item.sensor] is None and create_sensors and not dry_run:
-                sensors[item.sensor] = _auto_sensor(item.sensor)
-        sensor = sensors[item.sensor]
-        if sensor is None and not (dry_run and create_sensors):
-            outcome.rejected.append((item.row, "sensor",
-                                     _("No sensor has the code %(code)s.") % {"code": item.sensor}))
+    for code, quantity, time, value, row in incoming:
+        known = sensors.get(code)
+        if known is None:
+            known = sensors[code] = _resolve_sensor(code, create_sensors, dry_run)
+        sensor_id, problem = known
+        if sensor_id is None:
+            reject((row, "sensor", problem))
             continue
-        if sensor is not None and sensor.status == Sensor.Status.RETIRED:
-            outcome.rejected.append((item.row, "sensor",
-                                     _("Sensor %(code)s is retired.") % {"code": item.sensor}))
+        limit = limits.get(quantity)
+        if limit is None:
+            reject((row, quantity, _("Unknown quantity %(code)s.") % {"code": quantity}))
             continue
-        quantity_id = quantities.get(item.quantity)
-        if quantity_id is None:
-            outcome.rejected.append((item.row, item.quantity,
-                                     _("Unknown quantity %(code)s.") % {"code": item.quantity}))
-            continue
-        stamp = item.time.timestamp()
+        stamp = time.timestamp()
         if not earliest <= stamp <= latest:
-            outcome.rejected.append((item.row, "time", _(
+            reject((row, "time", _(
                 "The time %(time)s is before 1990 or more than a day in the future: a logger "
-                "clock fault.") % {"time": item.time.isoformat()}))
+                "clock fault.") % {"time": time.isoformat()}))
             continue
-        if not by_id[quantity_id].possible(item.value):
-            outcome.rejected.append((item.row, item.quantity, _(
+        quantity_id, low, high = limit
+        if not low <= value <= high:  # also false for NaN
+            reject((row, quantity, _(
                 "%(value)s %(unit)s is not a possible %(quantity)s reading.") % {
-                    "value": item.value, "unit": by_id[quantity_id].unit,
-                    "quantity": item.quantity}))
+                    "value": value, "unit": quantities[quantity].unit, "quantity": quantity}))
             continue
         if dry_run and len(outcome.preview) < 20:
-            outcome.preview.append((item.sensor, item.quantity, item.time, item.value))
-        rows.append((sensor.pk if sensor else 0, quantity_id, int(stamp), float(item.value)))
+            outcome.preview.append((code, quantity, time, value))
+        add((sensor_id, quantity_id, int(stamp), float(value)))
     outcome.sensors = sorted(sensors)
     if rows:
         outcome.first = dt.datetime.fromtimestamp(min(r[2] for r in rows), dt.UTC)
@@ -531,7 +530,8 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
             first_time=outcome.first, last_time=outcome.last, finished_at=timezone.now(),
             by_id=_person_id(actor) if actor is not None else None)
         outcome.batch_id = batch.pk
-        _note_latest(rows, by_id, live=source != IngestBatch.Source.FILE)
+        _note_latest(rows, {q.pk: q for q in quantities.values()},
+                     live=source != IngestBatch.Source.FILE)
         if outcome.stored:
             from taihe.modules.conservation.jobs import evaluate_alerts
 
@@ -546,13 +546,19 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
     return outcome
 
 
-def _auto_sensor(code: str) -> Sensor | None:
-    if not SENSOR_CODE.match(code):
-        return None
-    sensor, _created = Sensor.objects.get_or_create(
-        code=code, defaults={"quantities": ["temperature", "relative_humidity"],
-                             "notes": _("Created by a logger-file import.")})
-    return sensor
+def _resolve_sensor(code: str, create: bool, dry_run: bool) -> tuple[int | None, str]:
+    sensor = Sensor.objects.filter(code=code).first()
+    if sensor is None and create and SENSOR_CODE.match(code):
+        if dry_run:
+            return 0, ""
+        sensor, _created = Sensor.objects.get_or_create(
+            code=code, defaults={"quantities": ["temperature", "relative_humidity"],
+                                 "notes": _("Created by a logger-file import.")})
+    if sensor is None:
+        return None, _("No sensor has the code %(code)s.") % {"code": code}
+    if sensor.status == Sensor.Status.RETIRED:
+        return None, _("Sensor %(code)s is retired.") % {"code": code}
+    return sensor.pk, ""
 
 
 def _note_latest(rows: Sequence[store.Row], by_id: Mapping[int, Quantity], *,

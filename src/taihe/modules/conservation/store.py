@@ -158,9 +158,9 @@ def write(rows: Sequence[Row], *, using: str = "default",
 
 
 def _touched_hours(rows: Iterable[Row]) -> dict[tuple[int, int], list[int]]:
-    hours: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for sensor_id, quantity_id, time, _value in rows:
-        hours[(sensor_id, quantity_id)].add(time - time % HOUR)
+    hours: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for sensor_id, quantity_id, hour in {(s, q, t - t % HOUR) for s, q, t, _v in rows}:
+        hours[(sensor_id, quantity_id)].append(hour)
     return {key: sorted(found) for key, found in hours.items()}
 
 
