@@ -22,7 +22,7 @@ class ConservationConfig(AppConfig):
         post_migrate.connect(on_post_migrate, sender=self,
                              dispatch_uid="conservation.seed")
         from taihe.kernel.realtime import register_topic
-        from taihe.modules.conservation import jobs  # noqa: F401  registers jobs and schedules
+        from taihe.modules.conservation import demo, jobs  # noqa: F401  registers loaders, jobs
         from taihe.modules.conservation.live_topics import may_listen, may_listen_restricted
 
         register_topic("conservation.live", may_listen)

@@ -14,8 +14,9 @@ rule that only needs a value's crossing opens and clears at the reading's time; 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -91,6 +92,36 @@ def _relevant(rule: AlertRule, reading: LiveReading) -> bool:
     return True  # Silence: any reading shows the sensor is alive
 
 
+class _Work:
+    """A mutable copy of :class:`AlertState` for one call: a frozen dataclass rebuilt for
+    every reading cost more than the rule itself (a year of readings is 100,000 steps)."""
+
+    __slots__ = (
+        "last_seen",
+        "last_times",
+        "open",
+        "opened_at",
+        "paired",
+        "pending",
+        "since",
+        "window",
+    )
+
+    def __init__(self, state: AlertState) -> None:
+        self.open = state.open
+        self.opened_at = state.opened_at
+        self.since = state.since
+        self.last_times = dict(state.last_times)
+        self.window: deque[tuple[datetime, float]] = deque(state.window)
+        self.pending = dict(state.pending)
+        self.paired: deque[tuple[float, float, float]] = deque(state.paired)
+        self.last_seen = state.last_seen
+
+    def frozen(self) -> AlertState:
+        return AlertState(self.open, self.opened_at, self.since, self.last_times,
+                          tuple(self.window), self.pending, tuple(self.paired), self.last_seen)
+
+
 def evaluate(
     rule: AlertRule,
     state: AlertState,
@@ -114,124 +145,125 @@ def evaluate(
     Raises:
         ValueError: a Silence rule without ``now`` or ``logging_interval``.
     """
+    if isinstance(rule, Silence) and (now is None or logging_interval is None):
+        raise ValueError("a Silence rule needs now and logging_interval")
     events: list[AlertEvent] = []
+    work = _Work(state)
+    last_times = work.last_times
     for reading in readings:
         if not _relevant(rule, reading):
             continue
-        last = state.last_times.get(reading.quantity)
+        last = last_times.get(reading.quantity)
         if last is not None and reading.time <= last:
             reason: Literal["late", "repeated"] = "repeated" if reading.time == last else "late"
             events.append(ReadingIgnored(rule, reading, reason))
             continue
-        state = replace(state, last_times={**state.last_times, reading.quantity: reading.time})
-        state = _step(rule, state, reading, events)
+        last_times[reading.quantity] = reading.time
+        _step(rule, work, reading, events)
     if isinstance(rule, Silence):
-        if now is None or logging_interval is None:
-            raise ValueError("a Silence rule needs now and logging_interval")
-        if not state.open and state.last_seen is not None:
-            deadline = state.last_seen + logging_interval * rule.max_missing_intervals
+        assert now is not None
+        assert logging_interval is not None
+        if not work.open and work.last_seen is not None:
+            deadline = work.last_seen + logging_interval * rule.max_missing_intervals
             if now > deadline:
-                events.append(AlertOpened(rule, deadline, state.last_seen, None))
-                state = replace(state, open=True, opened_at=deadline)
-    return state, events
+                events.append(AlertOpened(rule, deadline, work.last_seen, None))
+                work.open, work.opened_at = True, deadline
+    return work.frozen(), events
 
 
-def _step(
-    rule: AlertRule, state: AlertState, reading: LiveReading, events: list[AlertEvent]
-) -> AlertState:
+def _step(rule: AlertRule, work: _Work, reading: LiveReading, events: list[AlertEvent]) -> None:
     t, v = reading.time, reading.value
     if isinstance(rule, BandBreach):
-        return _band_step(rule, state, t, v, events)
-    if isinstance(rule, RateOfChange):
+        _band_step(rule, work, t, v, events)
+    elif isinstance(rule, RateOfChange):
         start = t - timedelta(minutes=rule.window_minutes)
-        window = (*(p for p in state.window if p[0] >= start), (t, v))
+        window = work.window
+        while window and window[0][0] < start:
+            window.popleft()
+        window.append((t, v))
         values = [p[1] for p in window]
         spread = max(values) - min(values)
-        state = replace(state, window=window)
-        return _threshold_step(
-            rule, state, t, spread, spread > rule.max_change,
-            spread <= rule.max_change - rule.hysteresis, events,
-        )  # fmt: skip
-    if isinstance(rule, BatteryLow):
-        return _threshold_step(
-            rule, state, t, v, v < rule.threshold, v >= rule.threshold + rule.hysteresis, events
-        )
-    if isinstance(rule, MetricThreshold):
-        return _metric_step(rule, state, reading, events)
-    # Silence: a reading after the last one clears an open silence alert.
-    if state.open:
-        events.append(AlertCleared(rule, t, v))
-        state = replace(state, open=False, opened_at=None)
-    return replace(state, last_seen=t)
+        _threshold_step(rule, work, t, spread, spread > rule.max_change,
+                        spread <= rule.max_change - rule.hysteresis, events)
+    elif isinstance(rule, BatteryLow):
+        _threshold_step(rule, work, t, v, v < rule.threshold,
+                        v >= rule.threshold + rule.hysteresis, events)
+    elif isinstance(rule, MetricThreshold):
+        _metric_step(rule, work, reading, events)
+    else:
+        # Silence: a reading after the last one clears an open silence alert.
+        if work.open:
+            events.append(AlertCleared(rule, t, v))
+            work.open, work.opened_at = False, None
+        work.last_seen = t
 
 
 def _threshold_step(
     rule: AlertRule,
-    state: AlertState,
+    work: _Work,
     t: datetime,
     value: float,
     bad: bool,
     cleared: bool,
     events: list[AlertEvent],
-) -> AlertState:
-    if not state.open and bad:
+) -> None:
+    if not work.open and bad:
         events.append(AlertOpened(rule, t, t, value))
-        return replace(state, open=True, opened_at=t)
-    if state.open and cleared:
+        work.open, work.opened_at = True, t
+    elif work.open and cleared:
         events.append(AlertCleared(rule, t, value))
-        return replace(state, open=False, opened_at=None)
-    return state
+        work.open, work.opened_at = False, None
 
 
 def _band_step(
-    rule: BandBreach, state: AlertState, t: datetime, v: float, events: list[AlertEvent]
-) -> AlertState:
+    rule: BandBreach, work: _Work, t: datetime, v: float, events: list[AlertEvent]
+) -> None:
     outside = (rule.low is not None and v < rule.low) or (rule.high is not None and v > rule.high)
-    if state.open:
+    if work.open:
         inside_margin = (rule.low is None or v >= rule.low + rule.hysteresis) and (
             rule.high is None or v <= rule.high - rule.hysteresis
         )
         if inside_margin:
             events.append(AlertCleared(rule, t, v))
-            return replace(state, open=False, opened_at=None, since=None)
-        return state
+            work.open, work.opened_at, work.since = False, None, None
+        return
     if not outside:
-        return replace(state, since=None)
-    since = state.since or t
+        work.since = None
+        return
+    since = work.since or t
     due = since + timedelta(minutes=rule.min_duration_minutes)
+    work.since = since
     if t >= due:
         events.append(AlertOpened(rule, due, since, v))
-        return replace(state, open=True, opened_at=due, since=since)
-    return replace(state, since=since)
+        work.open, work.opened_at = True, due
 
 
 def _metric_step(
-    rule: MetricThreshold, state: AlertState, reading: LiveReading, events: list[AlertEvent]
-) -> AlertState:
-    pending = {**state.pending, reading.quantity: (reading.time, reading.value)}
-    state = replace(state, pending=pending)
+    rule: MetricThreshold, work: _Work, reading: LiveReading, events: list[AlertEvent]
+) -> None:
+    pending = work.pending
+    pending[reading.quantity] = (reading.time, reading.value)
     t_pair, rh_pair = pending.get(TEMPERATURE), pending.get(RELATIVE_HUMIDITY)
     # Metrics need T and RH of one instant; loggers stamp both with the same time.
     if t_pair is None or rh_pair is None or t_pair[0] != rh_pair[0]:
-        return state
+        return
     at, t_c, rh = t_pair[0], t_pair[1], rh_pair[1]
     if rule.metric == "dew_point_margin":
         if rh <= 0.0:  # no water vapour: no dew point, no condensation risk
-            return state
+            return
         margin = t_c - float(dew_point(t_c, rh))
-        return _threshold_step(
-            rule, state, at, margin, margin < rule.threshold,
-            margin >= rule.threshold + rule.hysteresis, events,
-        )  # fmt: skip
+        _threshold_step(rule, work, at, margin, margin < rule.threshold,
+                        margin >= rule.threshold + rule.hysteresis, events)
+        return
     seconds = at.timestamp()
     start = seconds - rule.window_days * 86_400.0
-    paired = (*(p for p in state.paired if p[0] >= start), (seconds, t_c, rh))
-    state = replace(state, paired=paired)
+    paired = work.paired
+    while paired and paired[0][0] < start:
+        paired.popleft()
+    paired.append((seconds, t_c, rh))
     if len(paired) < 2:
-        return state
+        return
     columns = np.array(paired, dtype=np.float64)
     index = float(vtt_mould_index(columns[:, 0], columns[:, 1], columns[:, 2])[-1])
-    return _threshold_step(
-        rule, state, at, index, index >= rule.threshold,
-        index < rule.threshold - rule.hysteresis, events,
-    )  # fmt: skip
+    _threshold_step(rule, work, at, index, index >= rule.threshold,
+                    index < rule.threshold - rule.hysteresis, events)
