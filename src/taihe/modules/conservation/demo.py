@@ -98,7 +98,7 @@ def demo_sensors() -> list[DemoSensor]:
 _SPECIFICATIONS = {
     "TH-PAPER-CASE": services.SpecificationData(
         code="TH-PAPER-CASE", name={"zh-Hans": "书画展柜", "en": "Cases for works on paper"},
-        t_min=18.0, t_max=24.0, rh_min=45.0, rh_max=58.0, max_rh_change_24h=5.0,
+        t_min=16.0, t_max=26.0, rh_min=45.0, rh_max=58.0, max_rh_change_24h=5.0,
         lux_max=60.0, annual_lux_hours_max=150_000.0, uv_max=10.0,
         source="Museum policy after CIE 157:2004 (high responsivity: 50 lx, 150,000 lx·h a "
                "year); the alarm limit is 60 lx to allow for the light meters' ±10 %."),
@@ -248,8 +248,8 @@ def _load_rules(conservator: Any) -> None:
             escalate_to_ids=list(head)),
         services.AlertRuleData(
             name="温度超出规范 Temperature outside the specification",
-            kind="band", parameters={"quantity": "temperature", "min_duration_minutes": 60,
-                                     "hysteresis": 0.5},
+            kind="band", parameters={"quantity": "temperature", "min_duration_minutes": 240,
+                                     "hysteresis": 1.0},
             use_specification=True, severity="warning"),
         services.AlertRuleData(
             name="照度超限 Illuminance above the limit",
