@@ -176,3 +176,21 @@ def test_arguments_must_be_json() -> None:
 def test_unknown_queues_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown queue"):
         job(name="tests.contract.nowhere", queue="nowhere")
+
+
+@pytest.mark.django_db
+def test_a_unique_job_is_not_queued_twice_while_one_waits(
+        settings: Any, django_capture_on_commit_callbacks: Any) -> None:
+    # given the database backend with nobody draining it
+    settings.TAIHE_JOBS_BACKEND = "database"
+    # when the same unique job is enqueued three times and another argument once
+    for value in ("s1", "s1", "s1", "s2"):
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue(record, value, unique=True)
+    # then one waits per argument
+    assert sorted(JobRecord.objects.values_list("args", flat=True)) == [["s1"], ["s2"]]
+    # and once the waiting one has started, a new one is queued again
+    JobRecord.objects.filter(args=["s1"]).update(status=JobRecord.Status.RUNNING)
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(record, "s1", unique=True)
+    assert JobRecord.objects.filter(args=["s1"]).count() == 2

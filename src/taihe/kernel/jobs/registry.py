@@ -76,14 +76,25 @@ def enqueue(
     target: Callable[..., Any] | str,
     *args: Any,
     delay_seconds: float = 0.0,
+    unique: bool = False,
     **kwargs: Any,
 ) -> None:
-    """Run the job in the background once the current transaction commits."""
+    """Run the job in the background once the current transaction commits.
+
+    ``unique``: do not queue it when the same job with the same arguments is already waiting
+    (not yet started): for idempotent jobs that read "whatever is new", such as evaluating a
+    sensor's alerts after each of many small MQTT messages."""
     definition = job_definition(_name_of(target))
     # Fail now, in the caller, if the arguments cannot travel.
     json.dumps([args, kwargs])
     from taihe.kernel.jobs.backends import backend
+    from taihe.kernel.jobs.models import JobRecord
 
-    transaction.on_commit(
-        lambda: backend().submit(definition, list(args), kwargs, delay_seconds=delay_seconds)
-    )
+    def submit() -> None:
+        if unique and JobRecord.objects.filter(
+                name=definition.name, status=JobRecord.Status.QUEUED, args=list(args),
+                kwargs=kwargs).exists():
+            return
+        backend().submit(definition, list(args), kwargs, delay_seconds=delay_seconds)
+
+    transaction.on_commit(submit)

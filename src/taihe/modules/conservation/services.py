@@ -536,7 +536,7 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
             from taihe.modules.conservation.jobs import evaluate_alerts
 
             for sensor_id in touched:
-                enqueue(evaluate_alerts, sensor_id)
+                enqueue(evaluate_alerts, sensor_id, unique=True)
         if source == IngestBatch.Source.FILE:
             # Files are a person's action and are audited; live transports are not (one
             # event per MQTT message would bury the audit log).
