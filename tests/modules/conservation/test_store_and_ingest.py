@@ -193,3 +193,28 @@ def test_rebuilding_rollups_gives_the_same_rows(sensor: Sensor) -> None:
     assert list(HourlyRollup.objects.values_list("hour", "minimum", "maximum", "total",
                                                  "count")) == before
     assert list(DailyRollup.objects.values_list("day", "count")) == days_before
+
+
+def test_an_importer_cannot_write_to_a_sensor_in_a_store_they_may_not_know(
+        conservator: Any, places: dict[str, Any], museum: dict[str, Any]) -> None:
+    # given a sensor in a restricted store, and an importer without store knowledge
+    from taihe.modules.directory.models import Role, RoleAssignment
+
+    vault = catalog_services.do_save_location(conservator, catalog_services.LocationInput(
+        code="S-VAULT", name={"en": "Vault"}, kind="store", parent_id=places["site"].pk,
+        is_restricted=True))
+    services.do_create_sensor(conservator, services.SensorData(code="VAULT-1",
+                                                               location_id=vault.pk))
+    role = Role.objects.create(code="logger-clerk", name_zh="记录员", name_en="Logger clerk",
+                               operations=["conservation.monitoring.view",
+                                           "conservation.reading.import",
+                                           "catalog.object.view"])
+    clerk = PersonFactory(username="clerk", department=museum["lab"], roles=["staff"])
+    RoleAssignment.objects.create(person=clerk, role=role)
+    # when their file names that sensor (even asking to create sensors)
+    outcome = services.ingest(_incoming("VAULT-1", "temperature", [0], [20.0]), source="file",
+                              actor=clerk, create_sensors=True)
+    # then the reading is refused exactly as for a code nobody has
+    assert outcome.stored == 0
+    assert outcome.rejected == [(2, "sensor", "No sensor has the code VAULT-1.")]
+    assert not Reading.objects.exists()

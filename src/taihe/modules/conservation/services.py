@@ -481,7 +481,7 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
     for code, quantity, time, value, row in incoming:
         known = sensors.get(code)
         if known is None:
-            known = sensors[code] = _resolve_sensor(code, create_sensors, dry_run)
+            known = sensors[code] = _resolve_sensor(code, create_sensors, dry_run, actor)
         sensor_id, problem = known
         if sensor_id is None:
             reject((row, "sensor", problem))
@@ -546,8 +546,16 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
     return outcome
 
 
-def _resolve_sensor(code: str, create: bool, dry_run: bool) -> tuple[int | None, str]:
+def _resolve_sensor(code: str, create: bool, dry_run: bool, actor: Any
+                    ) -> tuple[int | None, str]:
     sensor = Sensor.objects.filter(code=code).first()
+    if sensor is not None and actor is not None:
+        from taihe.modules.conservation.selectors import sensors_for
+
+        if not sensors_for(actor).filter(pk=sensor.pk).exists():
+            # A sensor in a store the importer may not know: as if it did not exist (and it
+            # is not created either: the code is taken).
+            return None, _("No sensor has the code %(code)s.") % {"code": code}
     if sensor is None and create and SENSOR_CODE.match(code):
         if dry_run:
             return 0, ""

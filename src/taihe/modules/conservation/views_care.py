@@ -87,17 +87,10 @@ def _language() -> str:
 
 
 def _nav(request: HttpRequest, current: str) -> list[dict[str, Any]]:
-    """The monitoring section's tabs the person may open."""
-    actor = request.user
-    tabs = [("conservation:dashboard", _("Environment"), ops.MONITORING_VIEW),
-            ("conservation:sensors", _("Sensors"), ops.MONITORING_VIEW),
-            ("conservation:alerts", _("Alerts"), ops.MONITORING_VIEW),
-            ("conservation:rules", _("Alert rules"), ops.MONITORING_VIEW),
-            ("conservation:specifications", _("Specifications and places"),
-             ops.MONITORING_VIEW),
-            ("conservation:reports", _("Reports"), ops.REPORT_VIEW)]
-    return [{"url": reverse(name), "label": label, "current": name == current}
-            for name, label, operation in tabs if authz.can(actor, operation.code)]
+    """The monitoring section's tabs the person may open (one list, in ``views``)."""
+    from taihe.modules.conservation.views import section_nav
+
+    return section_nav(request.user, current)
 
 
 class _Places:
