@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -234,7 +233,7 @@ def bench_charts(repeats: int) -> None:
                 timings.append(elapsed * 1000)
                 raw_timings.append(raw_elapsed * 1000)
         p50, p95 = _percentiles(timings)
-        raw50, raw95 = _percentiles(raw_timings)
+        raw50, _raw95 = _percentiles(raw_timings)
         print(f"   {label}: {len(data['t'])} points ({data['resolution']}) from {counted:,} "
               f"readings: p50 {p50:.1f} ms, p95 {p95:.1f} ms; raw count of the same rows "
               f"p50 {raw50:.1f} ms -> {p50 / raw50:.2f}x the raw scan")

@@ -163,3 +163,66 @@ def test_rule_parameters_are_checked_before_anything_is_stored(team: dict[str, A
             name="Bad", kind="band", parameters={"quantity": "temperature"}))
     assert "parameters.low" in caught.value.fields
     assert not AlertRule.objects.exists()
+
+
+def test_an_excursion_that_began_long_ago_but_ended_recently_still_alerts(
+        team: dict[str, Any], case_sensor: Sensor, run_commit_hooks: Any) -> None:
+    # given a file with RH out of band from three days ago until an hour ago
+    _band_rule(team)
+    now = timezone.now().replace(microsecond=0)
+    with run_commit_hooks():
+        services.ingest(_rh([3 * 24 * 60, 3 * 24 * 60 - 60, 60, 30], [60, 60, 60, 50], now),
+                        source="file", now=now)
+    # then it raised an alert, opened when its duration elapsed, already cleared
+    alert = Alert.objects.get()
+    assert alert.condition_since == now - dt.timedelta(days=3)
+    assert alert.condition_cleared_at == now - dt.timedelta(minutes=30)
+
+
+def test_changing_a_rule_does_not_replay_history(
+        team: dict[str, Any], case_sensor: Sensor, run_commit_hooks: Any) -> None:
+    # given an open alert
+    rule = _band_rule(team)
+    now = timezone.now().replace(microsecond=0)
+    with run_commit_hooks():
+        services.ingest(_rh([600, 590, 90, 60, 0], [60, 50, 60, 60, 60], now), source="http",
+                        now=now)
+    alert = Alert.objects.get()
+    # when the rule is edited and a new reading arrives
+    services.do_save_alert_rule(team["keeper"], rule.pk, services.AlertRuleData(
+        name="Case RH (edited)", kind="band",
+        parameters={"quantity": "relative_humidity", "min_duration_minutes": 30,
+                    "hysteresis": 2}, use_specification=True, severity="critical"))
+    with run_commit_hooks():
+        services.ingest(_rh([-5], [61.0], now), source="http", now=now)
+    # then the alert is neither duplicated nor cleared by the old readings
+    alert.refresh_from_db()
+    assert Alert.objects.count() == 1
+    assert alert.condition_cleared_at is None
+    # and it still clears when RH comes back
+    with run_commit_hooks():
+        services.ingest(_rh([-10], [50.0], now), source="http", now=now)
+    alert.refresh_from_db()
+    assert alert.condition_cleared_at == now + dt.timedelta(minutes=10)
+
+
+def test_nobody_is_told_about_a_sensor_they_may_not_see(
+        team: dict[str, Any], museum: dict[str, Any], run_commit_hooks: Any) -> None:
+    # given a sensor in a restricted store and a rule that tells the keeper and a curator
+    keeper = team["keeper"]
+    curator = PersonFactory(username="curator", department=museum["root"],
+                            roles=["curator", "staff"])
+    vault = catalog_services.do_save_location(keeper, catalog_services.LocationInput(
+        code="VAULT", name={"en": "Vault"}, kind="store", is_restricted=True))
+    services.do_create_sensor(keeper, services.SensorData(code="VAULT-1", location_id=vault.pk))
+    services.do_save_alert_rule(keeper, None, services.AlertRuleData(
+        name="Vault RH", kind="band", parameters={"quantity": "relative_humidity", "high": 55},
+        notify_ids=[keeper.pk, curator.pk]))
+    now = timezone.now().replace(microsecond=0)
+    # when the vault's RH is too high
+    with run_commit_hooks():
+        services.ingest([services.Incoming("VAULT-1", "relative_humidity", now, 70.0)],
+                        source="http", now=now)
+    # then only the keeper, who may know the store, is told
+    assert Alert.objects.count() == 1
+    assert list(Notification.objects.values_list("recipient_id", flat=True)) == [keeper.pk]

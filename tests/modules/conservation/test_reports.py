@@ -184,7 +184,8 @@ def test_chinese_report_renders_in_the_cid_font(tmp_path: Path) -> None:
     assert pdf.startswith(b"%PDF-")
     assert b"/BaseFont /STSong-Light" in pdf
     assert shown("三号展厅", "utf-16-be") in pdf
-    assert page_count(pdf) == 3
+    # the Chinese labels are shorter than the English ones: the same report fits on two pages
+    assert page_count(pdf) == 2
     if PDFTOTEXT and GB1_CMAPS:
         assert "三号展厅 二号展柜 (ST-B)" in pdf_text(pdf, tmp_path)
 

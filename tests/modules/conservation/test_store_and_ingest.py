@@ -218,3 +218,22 @@ def test_an_importer_cannot_write_to_a_sensor_in_a_store_they_may_not_know(
     assert outcome.stored == 0
     assert outcome.rejected == [(2, "sensor", "No sensor has the code VAULT-1.")]
     assert not Reading.objects.exists()
+
+
+def test_a_calibration_over_readings_retention_removed_shifts_their_summaries(
+        conservator: Any, sensor: Sensor) -> None:
+    # given two days of hourly readings at 20.0, the first day's raw readings removed
+    services.ingest(_incoming("G1-01", "temperature", list(range(0, 48 * 60, 60)),
+                              [20.0] * 48), source="http")
+    store.apply_retention(10, now=START + dt.timedelta(days=11))  # removes the first day
+    assert Reading.objects.count() == 24
+    # when an offset of +1 K is recorded from the start
+    services.do_record_calibration(conservator, sensor.pk, quantity="temperature",
+                                   effective_from=START, offset=1.0)
+    # then every hourly and daily summary moved by one kelvin, kept or recomputed
+    hours = list(HourlyRollup.objects.filter(sensor_id=sensor.pk).values_list(
+        "minimum", "maximum", "total", "count"))
+    assert len(hours) == 48 and set(hours) == {(21.0, 21.0, 21.0, 1)}
+    days = list(DailyRollup.objects.filter(sensor_id=sensor.pk).values_list("total", "count"))
+    assert sum(count for _total, count in days) == 48
+    assert sum(total for total, _count in days) == pytest.approx(48 * 21.0)

@@ -60,7 +60,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_iso_string
 
-from taihe.kernel.db import engine
+from taihe.kernel.db import engine, timeseries
 
 FORMAT_NAME = "taihe-backup"
 FORMAT_VERSION = 1
@@ -153,7 +153,14 @@ class RowCodec:
         self._encoders = [_encoder(model_field) for model_field in self.fields]
         pk = model._meta.pk
         assert pk is not None
-        self.pk_attname = pk.attname
+        # A composite primary key (Django 5.2) is a tuple of columns.
+        self.key_attnames = [part.attname for part in getattr(pk, "fields", [pk])]
+
+    def key(self, row: dict[str, Any]) -> Any:
+        """The row's primary key: a value, or a tuple for a composite key."""
+        if len(self.key_attnames) == 1:
+            return row.get(self.key_attnames[0])
+        return tuple(row.get(name) for name in self.key_attnames)
 
     def encode(self, values: Iterable[Any]) -> dict[str, Any]:
         return {
@@ -188,6 +195,10 @@ def insert_rows(model: type[models.Model], objects: list[SimpleNamespace], alias
     if not objects:
         return
     fields = row_fields(model)
+    time_column = timeseries.time_column_of(model._meta.db_table)
+    if time_column is not None:
+        times = [getattr(row, time_column) for row in objects]
+        timeseries.ensure_partitions(model._meta.db_table, min(times), max(times), using=alias)
     batch = max(1, connections[alias].ops.bulk_batch_size(fields, objects))
     manager = model._base_manager.using(alias)
     for start in range(0, len(objects), batch):
@@ -601,11 +612,11 @@ def _rows_not_in_archive(model: type[models.Model], alias: str, data_file: Path 
     if data_file is None or count > COMPARE_LIMIT:
         return count
     codec = RowCodec(model)
-    present = {row[codec.pk_attname]: canonical_json(row) for row in codec.rows(alias)}
+    present = {codec.key(row): canonical_json(row) for row in codec.rows(alias)}
     with data_file.open("rb") as handle:
         for line in handle:
             row = json.loads(line)
-            key = row.get(codec.pk_attname)
+            key = codec.key(row)
             if key in present and present[key] == canonical_json(row):
                 del present[key]
             if not present:

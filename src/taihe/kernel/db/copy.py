@@ -127,9 +127,9 @@ def _target_data(models_list: list[type[models.Model]], source: str, target: str
             found[label] = count
             continue
         codec = RowCodec(model)
-        present = {row[codec.pk_attname]: canonical_json(row) for row in codec.rows(target)}
+        present = {codec.key(row): canonical_json(row) for row in codec.rows(target)}
         for row in codec.rows(source):
-            key = row[codec.pk_attname]
+            key = codec.key(row)
             if present.get(key) == canonical_json(row):
                 del present[key]
             if not present:

@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 
 from taihe.kernel.db.engine import UnsupportedEngine
 
@@ -33,6 +33,18 @@ _TYPES = {
 }
 
 Column = tuple[str, str]
+
+_SERIES_TABLES: dict[str, str] = {}
+
+
+def register_series_table(table: str, time_column: str) -> None:
+    """Tell the kernel a table is a series table, so that backup restores and database copies
+    make its partitions before writing rows into it."""
+    _SERIES_TABLES[table] = time_column
+
+
+def time_column_of(table: str) -> str | None:
+    return _SERIES_TABLES.get(table)
 
 
 def _type(connection: Any, kind: str) -> str:
@@ -92,7 +104,7 @@ def ensure_partitions(table: str, first: int, last: int, *, using: str = "defaul
         wanted.append(month)
         month = _next_month(month)
     qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute("SELECT name FROM unnest(%s::text[]) AS name "
                        "WHERE to_regclass(name) IS NULL",
                        [[partition_name(table, m) for m in wanted]])

@@ -13,10 +13,13 @@ condition that is still going on opens an alert whenever it started.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -53,6 +56,7 @@ from taihe.modules.directory import api as directory
 from taihe.modules.notifications import api as notifications
 
 LOOKBACK = dt.timedelta(hours=48)
+logger = logging.getLogger(__name__)
 MAX_ESCALATIONS = 3
 _UNITS = {"temperature": "Cel", "relative_humidity": "%RH", "illuminance": "lx", "uv": "uW/lm",
           "co2": "ppm", "voc": "ppb", "battery": "V", "dew_point": "Cel"}
@@ -66,7 +70,10 @@ def _float(parameters: Mapping[str, Any], name: str, default: float | None = Non
         return None
     if isinstance(value, bool):
         raise ValueError(name)
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number")
+    return number
 
 
 def spec_band(spec: Specification | None, quantity: str) -> tuple[float | None, float | None]:
@@ -125,7 +132,8 @@ def check_parameters(kind: str, parameters: Mapping[str, Any],
         if parameters.get(name) in (None, ""):
             errors[f"parameters.{name}"] = _("Required for this kind of rule.")
     quantity = parameters.get("quantity")
-    if quantity is not None and quantity not in store.quantity_ids():
+    if quantity is not None and (not isinstance(quantity, str)
+                                 or quantity not in store.quantity_ids()):
         errors["parameters.quantity"] = _("Unknown quantity.")
     if use_specification:
         if kind != AlertRule.Kind.BAND:
@@ -264,7 +272,14 @@ def evaluate_sensor(sensor_id: int, *, now: dt.datetime | None = None,
     for rule in rules_for(sensor):
         if wanted is not None and rule.kind not in wanted:
             continue
-        built = engine_rule(rule, sensor)
+        try:
+            built = engine_rule(rule, sensor)
+        except (ValueError, TypeError, KeyError):
+            # E.g. a hysteresis wider than the band of the place's specification allows:
+            # this rule cannot run for this sensor; the others still must.
+            logger.warning("alert rule %s cannot run for sensor %s", rule.pk, sensor.code,
+                           exc_info=True)
+            continue
         if built is None:
             continue
         with transaction.atomic():
@@ -293,6 +308,18 @@ def evaluate_sensor(sensor_id: int, *, now: dt.datetime | None = None,
     return opened
 
 
+def reset_states(rule: AlertRule) -> None:
+    """After a rule changed, its evaluation starts afresh from the readings already seen
+    (history is not replayed: that would re-raise or wrongly clear alerts); where an alert of
+    the rule is still open, the state stays open so that its condition can clear."""
+    for holder in rule.states.select_related("sensor"):
+        current = _current(rule, holder.sensor)
+        state = (AlertState(open=True, opened_at=current.opened_at) if current is not None
+                 else AlertState())
+        holder.state = state_to_json(state)
+        holder.save(update_fields=["state"])
+
+
 def _current(rule: AlertRule, sensor: Sensor) -> Alert | None:
     return (Alert.objects.filter(rule=rule, sensor=sensor, condition_cleared_at__isnull=True)
             .exclude(status=Alert.Status.RESOLVED).order_by("-opened_at").first())
@@ -301,18 +328,33 @@ def _current(rule: AlertRule, sensor: Sensor) -> Alert | None:
 def _apply(rule: AlertRule, sensor: Sensor, state: AlertState, found: Iterable[Any],
            now: dt.datetime, *, lookback: dt.timedelta | None = LOOKBACK,
            notify: bool = True) -> list[int]:
+    """Turn engine events into alerts. A condition that began before ``now - lookback`` is
+    held back until its end is known: if it also ended before then, it is history (charts and
+    reports show it) and opens nothing; if it ended later, or is still going on, it opens an
+    alert as usual."""
     opened: list[int] = []
+    cutoff = None if lookback is None else now - lookback
+    held: AlertOpened | None = None
     for event in found:
         if isinstance(event, AlertOpened):
-            if (lookback is not None and event.at < now - lookback
-                    and not (state.open and state.opened_at == event.at)):
-                continue  # began and ended long ago: history, not an alarm
+            if cutoff is not None and event.at < cutoff:
+                held = event
+                continue
             if _current(rule, sensor) is None:
                 opened.append(_open(rule, sensor, event.since, event.at, event.value, now,
                                     notify=notify))
         elif isinstance(event, AlertCleared):
+            if held is not None:
+                early, held = held, None
+                if cutoff is not None and event.at < cutoff:
+                    continue  # began and ended long ago: history, not an alarm
+                if _current(rule, sensor) is None:
+                    opened.append(_open(rule, sensor, early.since, early.at, early.value, now,
+                                        notify=notify))
             alert = _current(rule, sensor)
-            if alert is not None:
+            # A clearing older than the open alert belongs to an earlier condition (a rule
+            # whose state was reset replays history): it does not close this one.
+            if alert is not None and event.at >= alert.opened_at:
                 alert.condition_cleared_at = event.at
                 alert.save(update_fields=["condition_cleared_at"])
                 AlertEntry.objects.create(alert=alert, kind=AlertEntry.Kind.CLEARED, at=event.at,
@@ -320,6 +362,9 @@ def _apply(rule: AlertRule, sensor: Sensor, state: AlertState, found: Iterable[A
                 push_for_location(alert.location_id, {"alert_id": alert.pk,
                                                       "sensor_id": alert.sensor_id,
                                                       "cleared": True})
+    if held is not None and _current(rule, sensor) is None:
+        # Began long ago and still going on: that is an alarm now.
+        opened.append(_open(rule, sensor, held.since, held.at, held.value, now, notify=notify))
     return opened
 
 
@@ -355,7 +400,18 @@ def _recipients(rule: AlertRule, sensor: Sensor) -> list[int]:
         people = responsible_for_location(sensor.location_id)
     if not people:
         people = directory.people_with_operation(ops.ALERT_RULE_MANAGE.code)
-    return sorted(set(people))
+    return _who_may_see(people, sensor)
+
+
+def _who_may_see(people: Iterable[int], sensor: Sensor) -> list[int]:
+    """Only those who may see the sensor are told (a notification names its place)."""
+    from taihe.modules.conservation.selectors import sensors_for
+
+    found = []
+    for person in get_user_model().objects.filter(pk__in=set(people), is_active=True):
+        if sensors_for(person).filter(pk=sensor.pk).exists():
+            found.append(person.pk)
+    return sorted(found)
 
 
 def _notify(alert: Alert, people: list[int], *, escalated: bool) -> None:
@@ -398,17 +454,22 @@ def escalate_due(*, now: dt.datetime | None = None) -> list[int]:
     each interval, at most :data:`MAX_ESCALATIONS` times). Returns the alerts escalated."""
     moment = now or timezone.now()
     escalated: list[int] = []
-    due = Alert.objects.filter(status=Alert.Status.OPEN, next_escalation_at__lte=moment)
+    # Escalation calls for someone to act while the condition lasts; once it has cleared the
+    # alert still waits for acknowledgement, but nobody more is called.
+    due = Alert.objects.filter(status=Alert.Status.OPEN, next_escalation_at__lte=moment,
+                               condition_cleared_at__isnull=True)
     for alert_id in list(due.values_list("pk", flat=True)):
         with transaction.atomic():
             alert = (Alert.objects.select_for_update().select_related("rule", "sensor")
                      .filter(pk=alert_id, status=Alert.Status.OPEN,
+                             condition_cleared_at__isnull=True,
                              next_escalation_at__lte=moment).first())
             if alert is None:
                 continue
             rule = alert.rule
-            people = list(rule.escalate_to.values_list("id", flat=True)) or \
-                directory.people_with_operation(ops.ALERT_RULE_MANAGE.code)
+            people = _who_may_see(
+                list(rule.escalate_to.values_list("id", flat=True))
+                or directory.people_with_operation(ops.ALERT_RULE_MANAGE.code), alert.sensor)
             alert.escalation_level += 1
             alert.next_escalation_at = (
                 moment + dt.timedelta(minutes=rule.escalate_after_minutes)

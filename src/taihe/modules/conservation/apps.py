@@ -10,15 +10,13 @@ class ConservationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from taihe.kernel.db import engine
+        from taihe.kernel.db import timeseries
         from taihe.modules.conservation import operations  # noqa: F401  declares operations
         from taihe.modules.conservation.seed import on_post_migrate
 
-        engine.register_derived_model(
-            "conservation.hourlyrollup", "summaries of conservation_reading; rebuilt on restore")
-        engine.register_derived_model(
-            "conservation.dailyrollup", "summaries of conservation_reading; rebuilt on restore")
-        engine.register_rebuilder("conservation rollups", _rebuild_rollups)
+        # Rollups are backed up like any data: with retention on they are the only record of
+        # old readings, so they cannot be rebuilt from what is left.
+        timeseries.register_series_table("conservation_reading", "time")
         post_migrate.connect(on_post_migrate, sender=self,
                              dispatch_uid="conservation.seed")
         from taihe.kernel.realtime import register_topic
@@ -28,8 +26,3 @@ class ConservationConfig(AppConfig):
         register_topic("conservation.live", may_listen)
         register_topic("conservation.live.restricted", may_listen_restricted)
 
-
-def _rebuild_rollups(alias: str) -> None:
-    from taihe.modules.conservation import store
-
-    store.rebuild_rollups(using=alias)

@@ -143,6 +143,9 @@ class Sensor(TimestampedModel):
         verbose_name = _("sensor")
         verbose_name_plural = _("sensors")
         ordering = ["code"]
+        constraints = [models.UniqueConstraint(
+            fields=["lorawan_device_eui"], condition=~models.Q(lorawan_device_eui=""),
+            name="conservation_one_sensor_per_device_eui")]
 
     def __str__(self) -> str:
         return self.code

@@ -3,10 +3,13 @@ published specification presets."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
+
+PRESETS_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def seed_quantities(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -35,6 +38,10 @@ def seed_presets(using: str = DEFAULT_DB_ALIAS) -> None:
                 "annual_lux_hours_max": preset.annual_lux_hours_max, "uv_max": preset.uv_max,
                 "ashrae_class": preset.ashrae_class or "", "source": preset.source,
                 "is_preset": True})
+    # Presets carry a fixed date, not the moment of this migrate: two installations hold the
+    # same preset rows, so a backup or a database copy does not mistake them for data.
+    Specification.objects.using(using).filter(is_preset=True).update(
+        created_at=PRESETS_DATE, updated_at=PRESETS_DATE)
 
 
 def on_post_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

@@ -58,9 +58,15 @@ def sensor_for(actor: Any, sensor_id: int) -> Sensor:
 
 
 def alerts_for(actor: Any) -> QuerySet[Alert]:
+    """Alerts of visible sensors, raised where the actor may know (a sensor moved out of a
+    restricted store keeps its alerts from there hidden)."""
     if not can_view(actor):
         return Alert.objects.none()
-    return Alert.objects.filter(sensor__in=sensors_for(actor))
+    from django.db.models import Q
+
+    visible = _visible_location_ids(actor)
+    return Alert.objects.filter(sensor__in=sensors_for(actor)).filter(
+        Q(location__isnull=True) | Q(location_id__in=visible))
 
 
 def batches_for(actor: Any) -> QuerySet[IngestBatch]:

@@ -122,6 +122,9 @@ def _check_sensor(data: SensorData, sensor: Sensor | None) -> dict[str, str]:
     eui = data.lorawan_device_eui.strip().upper()
     if eui and not re.fullmatch(r"[0-9A-F]{16}", eui):
         errors["lorawan_device_eui"] = _("A DevEUI is 16 hexadecimal digits.")
+    elif eui and Sensor.objects.exclude(pk=sensor.pk if sensor else 0).filter(
+            lorawan_device_eui=eui).exists():
+        errors["lorawan_device_eui"] = _("Another sensor has this DevEUI.")
     for name, limit in (("name", 200), ("manufacturer", 100), ("model", 100), ("serial", 100)):
         if len(getattr(data, name)) > limit:
             errors[name] = _("At most %(count)d characters.") % {"count": limit}
@@ -251,6 +254,8 @@ def do_record_calibration(actor: Any, sensor_id: int, *, quantity: str,
         raise ValidationFailed(fields=errors)
     assert quantity_id is not None
     with transaction.atomic():
+        # The same lock the store takes to calibrate a batch: no batch is half-shifted.
+        Sensor.objects.select_for_update().filter(pk=sensor.pk).first()
         if Calibration.objects.filter(sensor=sensor, quantity_id=quantity_id,
                                       effective_from=effective_from).exists():
             raise Conflict(fields={"effective_from": _("A calibration from this moment is "
@@ -512,10 +517,9 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
     if dry_run:
         outcome.stored = len(rows)
         return outcome
-    rows = store.calibrate(rows)
     for start in range(0, len(rows), store.BATCH_SIZE):
         chunk = rows[start:start + store.BATCH_SIZE]
-        result = store.write(chunk)
+        result = store.write(chunk, apply_calibration=True)
         outcome.stored += result.stored
         outcome.duplicates += result.duplicates
         if progress is not None:
@@ -532,7 +536,9 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
         outcome.batch_id = batch.pk
         _note_latest(rows, {q.pk: q for q in quantities.values()},
                      live=source != IngestBatch.Source.FILE)
-        if outcome.stored:
+        if rows:
+            # Also when nothing new was stored: a re-run after a crash between storing and
+            # evaluating must still evaluate.
             from taihe.modules.conservation.jobs import evaluate_alerts
 
             for sensor_id in touched:
@@ -572,12 +578,16 @@ def _resolve_sensor(code: str, create: bool, dry_run: bool, actor: Any
 def _note_latest(rows: Sequence[store.Row], by_id: Mapping[int, Quantity], *,
                  live: bool) -> None:
     """Keep each sensor's newest value per quantity (for the dashboard) and push it live."""
+    latest_rows: dict[tuple[int, int], store.Row] = {}
+    for row in rows:
+        current = latest_rows.get((row[0], row[1]))
+        if current is None or row[2] > current[2]:
+            latest_rows[(row[0], row[1])] = row
     newest: dict[int, dict[str, tuple[int, float]]] = defaultdict(dict)
-    for sensor_id, quantity_id, time, value in rows:
-        code = by_id[quantity_id].code
-        current = newest[sensor_id].get(code)
-        if current is None or time > current[0]:
-            newest[sensor_id][code] = (time, value)
+    # Rows arrive uncalibrated (the store calibrates each batch): the few newest get their
+    # offsets here for the dashboard.
+    for sensor_id, quantity_id, time, value in store.calibrate(list(latest_rows.values())):
+        newest[sensor_id][by_id[quantity_id].code] = (time, value)
     for sensor in Sensor.objects.filter(pk__in=list(newest)):
         values = dict(sensor.last_values)
         changed = False
@@ -632,9 +642,9 @@ def do_import_file(actor: Any, data: bytes, file_name: str, *, sensor_code: str 
         raise ValidationFailed(fields={"sensor": _(
             "The file holds several sensors (%(names)s); import it without choosing one, with "
             "sensors whose codes or serial numbers match.") % {"names": ", ".join(file_sensors)}})
-    if (sensor_code is not None and create_sensor and not dry_run
-            and not Sensor.objects.filter(code=sensor_code).exists()):
-        _require(actor, ops.SENSOR_MANAGE.code)
+    from taihe.modules.conservation.selectors import sensors_for
+
+    visible = sensors_for(actor)
     mapping: dict[str | None, str] = {}
     for name in set(file_sensors) | {None}:
         if sensor_code is not None:
@@ -642,9 +652,14 @@ def do_import_file(actor: Any, data: bytes, file_name: str, *, sensor_code: str 
         elif name is None:
             continue
         else:
-            match = (Sensor.objects.filter(code=name).first()
-                     or Sensor.objects.filter(serial=name).first())
+            # Codes and serials are matched only among sensors the importer may see.
+            match = (visible.filter(code=name).first()
+                     or visible.filter(serial=name).first())
             mapping[name] = match.code if match else name
+    if create_sensor and not dry_run and any(
+            not Sensor.objects.filter(code=code).exists() for code in set(mapping.values())):
+        # Creating a sensor is managing sensors, not just importing readings.
+        _require(actor, ops.SENSOR_MANAGE.code)
     rejected = [(row.row, row.field, row.reason) for row in parsed.rejected]
     incoming: list[Incoming] = []
     for reading in parsed.readings:
@@ -695,7 +710,12 @@ def do_receive_uplink(provider: str, body: bytes, *,
     sensor = None
     if uplink.dev_eui:
         sensor = Sensor.objects.filter(lorawan_device_eui=uplink.dev_eui.upper()).first()
-    sensor = sensor or Sensor.objects.filter(code=uplink.sensor).first()
+    if sensor is None:
+        sensor = Sensor.objects.filter(code=uplink.sensor).first()
+        # A sensor configured with another DevEUI is another device, whatever its id says.
+        if (sensor is not None and sensor.lorawan_device_eui and uplink.dev_eui
+                and sensor.lorawan_device_eui != uplink.dev_eui.upper()):
+            sensor = None
     if sensor is None:
         raise NotFound(detail=_("No sensor has the device %(device)s.") % {
             "device": uplink.dev_eui or uplink.sensor})
@@ -800,7 +820,9 @@ def do_save_alert_rule(actor: Any, rule_id: int | None, data: AlertRuleData) -> 
         rule.save()
         rule.notify.set(sorted(set(data.notify_ids)))
         rule.escalate_to.set(sorted(set(data.escalate_to_ids)))
-        rule.states.all().delete()
+        from taihe.modules.conservation.alerts import reset_states
+
+        reset_states(rule)
         publish(events.AlertRuleSaved(rule_id=rule.pk))
     return rule
 
@@ -813,8 +835,8 @@ def do_delete_alert_rule(actor: Any, rule_id: int) -> None:
     if rule is None:
         raise NotFound()
     if rule.alerts.exists():
+        # Its states stay: reactivated, it goes on from where it stopped.
         AlertRule.objects.filter(pk=rule.pk).update(is_active=False)
-        rule.states.all().delete()
     else:
         rule.delete()
 

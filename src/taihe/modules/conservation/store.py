@@ -32,6 +32,7 @@ from taihe.modules.conservation.models import (
     HourlyRollup,
     Quantity,
     Reading,
+    Sensor,
 )
 
 Row = tuple[int, int, int, float]
@@ -138,16 +139,25 @@ def _chunks(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
         yield rows[start:start + size]
 
 
-def write(rows: Sequence[Row], *, using: str = "default",
-          batch_size: int = BATCH_SIZE) -> WriteResult:
-    """Store calibrated rows (already checked), skipping those already stored, and bring the
-    rollups of the hours they touch up to date. Each batch is one transaction: a crash loses
-    at most the batch in flight, and running the same input again stores exactly the rest."""
+def write(rows: Sequence[Row], *, using: str = "default", batch_size: int = BATCH_SIZE,
+          apply_calibration: bool = False) -> WriteResult:
+    """Store checked rows, skipping those already stored, and bring the rollups of the hours
+    they touch up to date. Each batch is one transaction: a crash loses at most the batch in
+    flight, and running the same input again stores exactly the rest.
+
+    With ``apply_calibration`` the offsets in force are added inside each batch's
+    transaction, with the sensors' rows locked, so a calibration recorded meanwhile (which
+    takes the same lock) is either already applied to the batch or applies after it."""
     result = WriteResult()
     for chunk in _chunks(rows, batch_size):
         first = min(row[2] for row in chunk)
         last = max(row[2] for row in chunk)
         with transaction.atomic(using=using):
+            if apply_calibration:
+                sensor_ids = sorted({row[0] for row in chunk})
+                list(Sensor.objects.using(using).select_for_update().filter(pk__in=sensor_ids)
+                     .order_by("pk").values_list("pk", flat=True))
+                chunk = calibrate(chunk, using=using)
             timeseries.ensure_partitions(READING_TABLE, first, last, using=using)
             stored = timeseries.insert_ignoring_duplicates(READING_TABLE, READING_COLUMNS, chunk,
                                                            using=using)
@@ -203,7 +213,8 @@ def refresh_rollups(touched: dict[tuple[int, int], list[int]], *,
                     using: str = "default") -> None:
     """Recompute the hourly rollups of the touched hours and the daily rollups of their days.
 
-    Hours with no readings left (after a deletion) are removed from the rollups."""
+    An hour without readings keeps its rollup: retention removes readings on purpose and
+    leaves their summaries as the record."""
     connection = connections[using]
     offset = day_offset()
     hourly_sql = _sql(_HOURLY_SQL, connection)
@@ -211,13 +222,6 @@ def refresh_rollups(touched: dict[tuple[int, int], list[int]], *,
     with connection.cursor() as cursor:
         for (sensor_id, quantity_id), hours in touched.items():
             for low, high in _runs(hours, HOUR, 24 * HOUR):
-                cursor.execute(
-                    f"DELETE FROM {connection.ops.quote_name(HourlyRollup._meta.db_table)} "
-                    "WHERE sensor_id = %s AND quantity_id = %s AND hour >= %s AND hour < %s "
-                    f"AND NOT EXISTS (SELECT 1 FROM {connection.ops.quote_name(READING_TABLE)} r "
-                    "WHERE r.sensor_id = %s AND r.quantity_id = %s AND r.time >= hour "
-                    "AND r.time < hour + 3600)",
-                    [sensor_id, quantity_id, low, high, sensor_id, quantity_id])
                 cursor.execute(hourly_sql, [sensor_id, quantity_id, low, high])
             days = sorted({local_day_start(hour, offset) for hour in hours})
             for low, high in _runs(days, DAY, DAY):
@@ -230,30 +234,38 @@ def refresh_rollups(touched: dict[tuple[int, int], list[int]], *,
 
 
 def rebuild_rollups(*, using: str = "default", sensor_ids: Iterable[int] | None = None) -> None:
-    """Recompute every rollup from the readings (after a restore, or to repair)."""
+    """Recompute the rollups of every hour and day that still has readings (to repair them).
+
+    Rollups of hours whose readings retention removed are kept: they are the only record
+    left of those readings."""
     connection = connections[using]
     qn = connection.ops.quote_name
+    where, params = "", []
+    if sensor_ids is not None:
+        ids = sorted(set(sensor_ids))
+        if not ids:
+            return
+        where = f" WHERE sensor_id IN ({', '.join(['%s'] * len(ids))})"
+        params = ids
     with connection.cursor() as cursor:
-        where, params = "", []
-        if sensor_ids is not None:
-            ids = sorted(set(sensor_ids))
-            if not ids:
-                return
-            where = f" WHERE sensor_id IN ({', '.join(['%s'] * len(ids))})"
-            params = ids
         cursor.execute(f"SELECT sensor_id, quantity_id, MIN(time), MAX(time) FROM "
                        f"{qn(READING_TABLE)}{where} GROUP BY sensor_id, quantity_id", params)
         spans = cursor.fetchall()
-        cursor.execute(f"DELETE FROM {qn(HourlyRollup._meta.db_table)}{where}", params)
-        cursor.execute(f"DELETE FROM {qn(DailyRollup._meta.db_table)}{where}", params)
     offset = day_offset()
+    hourly, daily = qn(HourlyRollup._meta.db_table), qn(DailyRollup._meta.db_table)
     with connection.cursor() as cursor:
         for sensor_id, quantity_id, first, last in spans:
-            cursor.execute(_sql(_HOURLY_SQL, connection),
-                           [sensor_id, quantity_id, first - first % HOUR, last + HOUR])
-            low, high = local_day_start(first, offset), local_day_start(last, offset) + DAY
+            low, high = first - first % HOUR, last - last % HOUR + HOUR
+            cursor.execute(f"DELETE FROM {hourly} WHERE sensor_id = %s AND quantity_id = %s "
+                           "AND hour >= %s AND hour < %s", [sensor_id, quantity_id, low, high])
+            cursor.execute(_sql(_HOURLY_SQL, connection), [sensor_id, quantity_id, low, high])
+            day_low = local_day_start(first, offset)
+            day_high = local_day_start(last, offset) + DAY
+            cursor.execute(f"DELETE FROM {daily} WHERE sensor_id = %s AND quantity_id = %s "
+                           "AND day >= %s AND day < %s",
+                           [sensor_id, quantity_id, day_low, day_high])
             cursor.execute(_sql(_DAILY_SQL, connection),
-                           [offset, offset, sensor_id, quantity_id, low - DAY, high + DAY,
+                           [offset, offset, sensor_id, quantity_id, day_low, day_high,
                             offset, offset])
 
 
@@ -277,6 +289,27 @@ def shift_values(sensor_id: int, quantity_id: int, start: int, end: int | None, 
                        f"sensor_id = %s AND quantity_id = %s AND time >= %s{bound}",
                        params[1:])
         hours = sorted(row[0] for row in cursor.fetchall())
+        # Hours wholly inside the span whose readings retention removed: shift their
+        # rollups directly (min, max and mean all move by delta).
+        first_hour = start + (-start) % HOUR
+        bound_hour = "" if end is None else " AND hour + 3600 <= %s"
+        hour_params: list[float | int] = [delta, delta, delta, sensor_id, quantity_id,
+                                          first_hour]
+        if end is not None:
+            hour_params.append(end)
+        cursor.execute(
+            f"UPDATE {qn(HourlyRollup._meta.db_table)} SET minimum = minimum + %s, "
+            "maximum = maximum + %s, total = total + %s * count WHERE sensor_id = %s "
+            f"AND quantity_id = %s AND hour >= %s{bound_hour} AND NOT EXISTS (SELECT 1 FROM "
+            f"{qn(READING_TABLE)} r WHERE r.sensor_id = {qn(HourlyRollup._meta.db_table)}"
+            ".sensor_id AND r.quantity_id = "
+            f"{qn(HourlyRollup._meta.db_table)}.quantity_id AND r.time >= "
+            f"{qn(HourlyRollup._meta.db_table)}.hour AND r.time < "
+            f"{qn(HourlyRollup._meta.db_table)}.hour + 3600)", hour_params)
+        cursor.execute(f"SELECT hour FROM {qn(HourlyRollup._meta.db_table)} WHERE "
+                       f"sensor_id = %s AND quantity_id = %s AND hour >= %s{bound_hour}",
+                       hour_params[3:])
+        hours = sorted({*hours, *(row[0] for row in cursor.fetchall())})
     if hours:
         refresh_rollups({(sensor_id, quantity_id): hours}, using=using)
     return changed
