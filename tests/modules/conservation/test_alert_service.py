@@ -226,3 +226,22 @@ def test_nobody_is_told_about_a_sensor_they_may_not_see(
     # then only the keeper, who may know the store, is told
     assert Alert.objects.count() == 1
     assert list(Notification.objects.values_list("recipient_id", flat=True)) == [keeper.pk]
+
+
+def test_an_unacknowledged_alert_is_a_to_do_for_those_who_respond(
+        team: dict[str, Any], case_sensor: Sensor, member: Any, run_commit_hooks: Any) -> None:
+    from taihe.kernel.shell import apps_for, todos_for
+
+    _band_rule(team)
+    now = timezone.now().replace(microsecond=0)
+    with run_commit_hooks():
+        services.ingest(_rh([40, 0], [60, 60], now), source="http", now=now)
+    alert = Alert.objects.get()
+    todos = [todo for todo in todos_for(team["guard"]) if todo.source == "conservation"]
+    assert [(todo.url, todo.due_at) for todo in todos] == [
+        (f"/conservation/alerts/{alert.pk}/", alert.opened_at)]
+    assert not [todo for todo in todos_for(member) if todo.source == "conservation"]
+    assert "conservation" in {tile.code for tile in apps_for(team["keeper"])}
+    assert "conservation" not in {tile.code for tile in apps_for(member)}
+    services.do_acknowledge_alert(team["guard"], alert.pk)
+    assert not [todo for todo in todos_for(team["guard"]) if todo.source == "conservation"]

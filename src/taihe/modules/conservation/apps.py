@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -25,4 +27,47 @@ class ConservationConfig(AppConfig):
 
         register_topic("conservation.live", may_listen)
         register_topic("conservation.live.restricted", may_listen_restricted)
+        _register_tiles()
+
+
+def _register_tiles() -> None:
+    from taihe.kernel.shell import AppTile, register_app, register_todo_source
+    from taihe.modules.conservation import operations as ops
+
+    register_app(AppTile(
+        code="conservation", label=_("Environment"), icon="thermometer", order=40,
+        description=_("Temperature, humidity and light in every gallery, case and store"),
+        url_name="conservation:dashboard", operation=ops.MONITORING_VIEW.code))
+    register_app(AppTile(
+        code="conservation.alerts", label=_("Environmental alerts"), icon="alert", order=41,
+        description=_("Excursions, silent sensors and who is dealing with them"),
+        url_name="conservation:alerts", operation=ops.MONITORING_VIEW.code))
+    register_app(AppTile(
+        code="conservation.import", label=_("Import logger files"), icon="upload", order=42,
+        description=_("HOBO, Tinytag, Hanwell, Meaco and other data-logger exports"),
+        url_name="conservation:import", operation=ops.READING_IMPORT.code))
+    register_app(AppTile(
+        code="conservation.reports", label=_("Environmental reports"), icon="report", order=43,
+        description=_("Monthly and annual climate reports for loans and audits, PDF or Excel"),
+        url_name="conservation:reports", operation=ops.REPORT_VIEW.code))
+    register_todo_source("conservation.alerts", _open_alerts)
+
+
+def _open_alerts(user: Any) -> list[Any]:
+    """To-dos: alerts nobody has acknowledged, for those who respond to them."""
+    from django.urls import reverse
+
+    from taihe.kernel import authz
+    from taihe.kernel.shell import Todo
+    from taihe.modules.conservation import operations as ops
+    from taihe.modules.conservation.models import Alert
+    from taihe.modules.conservation.selectors import alerts_for
+
+    if not authz.can(user, ops.ALERT_RESPOND.code):
+        return []
+    return [Todo(title=str(_("Acknowledge alert: %(summary)s") % {"summary": alert.summary}),
+                 url=reverse("conservation:alert", args=[alert.pk]), source="conservation",
+                 due_at=alert.opened_at)
+            for alert in alerts_for(user).filter(status=Alert.Status.OPEN)
+            .order_by("opened_at")[:20]]
 

@@ -732,7 +732,12 @@ def do_receive_mqtt(topic: str, payload: bytes, *, now: dt.datetime | None = Non
     Raises PayloadInvalid for a message that can never be stored (the subscriber then
     acknowledges and drops it); any other error means "try again" (not acknowledged)."""
     moment = now or timezone.now()
-    where = parse_topic(topic)
+    try:
+        where = parse_topic(topic)
+    except ValueError as exc:
+        # A topic outside the scheme can never be stored: acknowledged and dropped, not
+        # redelivered forever.
+        raise PayloadInvalid(fields={"topic": str(exc)}) from exc
     if where.kind == "status":
         status = decode_status_message(where, payload, now=moment)
         sensor = Sensor.objects.filter(code=where.sensor).first()
