@@ -4,9 +4,12 @@ rejections, downsampling."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from taihe.kernel.errors import PermissionDenied, ValidationFailed
 from taihe.modules.catalog import services as catalog_services
@@ -15,6 +18,7 @@ from taihe.modules.conservation.models import (
     DailyRollup,
     HourlyRollup,
     IngestBatch,
+    Quantity,
     Reading,
     Sensor,
     SensorPlacement,
@@ -237,3 +241,39 @@ def test_a_calibration_over_readings_retention_removed_shifts_their_summaries(
     days = list(DailyRollup.objects.filter(sensor_id=sensor.pk).values_list("total", "count"))
     assert sum(count for _total, count in days) == 48
     assert sum(total for total, _count in days) == pytest.approx(48 * 21.0)
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "conservation" / "loggers"
+FIXTURE_NAMES = sorted(path.name for path in FIXTURES.iterdir())
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(FIXTURE_NAMES), st.integers(0, 100_000),
+       st.binary(min_size=1, max_size=12))
+def test_fuzzed_logger_files_are_refused_whole_or_stored_sane(
+        conservator: Any, name: str, position: int, junk: bytes) -> None:
+    # given a logger file with some bytes overwritten
+    data = bytearray((FIXTURES / name).read_bytes())
+    position %= len(data)
+    data[position:position + len(junk)] = junk
+    before = Reading.objects.count()
+    # when it is imported into a sensor
+    refusal: dict[str, Any] | None = None
+    try:
+        outcome = services.do_import_file(conservator, bytes(data), name, sensor_code="FUZZ-1",
+                                          time_zone="UTC", create_sensor=True)
+    except ValidationFailed as refused:
+        refusal = dict(refused.fields)
+    if refusal is not None:
+        # then either it is refused with a reason, and nothing was stored
+        assert refusal.get("file") or refusal.get("sensor")
+        assert Reading.objects.count() == before
+        return
+    # or what was stored is counted exactly and every value is physically possible
+    assert Reading.objects.count() - before == outcome.stored
+    limits = {q.pk: q for q in Quantity.objects.all()}
+    for quantity_id, value in Reading.objects.values_list("quantity_id", "value"):
+        assert limits[quantity_id].possible(value)
+    for row, field_name, reason in outcome.rejected:
+        assert row >= 0 and field_name and reason
