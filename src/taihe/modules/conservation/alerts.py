@@ -42,6 +42,7 @@ from taihe.modules.conservation.alerting import (
     evaluate,
 )
 from taihe.modules.conservation.alerting import AlertRule as EngineRule
+from taihe.modules.conservation.labels import quantity_label
 from taihe.modules.conservation.live import LiveReading
 from taihe.modules.conservation.live_topics import push_for_location
 from taihe.modules.conservation.models import (
@@ -388,7 +389,8 @@ def summary_of(rule: AlertRule, sensor: Sensor, value: float | None) -> str:
     }
     return labels[AlertRule.Kind(rule.kind)] % {
         "sensor": sensor.code,
-        "quantity": str(rule.parameters.get("quantity") or rule.parameters.get("metric") or ""),
+        "quantity": quantity_label(str(rule.parameters.get("quantity")
+                                       or rule.parameters.get("metric") or "")),
         "value": _value_text(rule, value)}
 
 

@@ -54,6 +54,7 @@ class DemoSensor:
     model: str = "HOBO MX2301A"
 
 
+_MAKERS = {"HOBO": "Onset", "Tinytag": "Gemini Data Loggers", "Rotronic": "Rotronic"}
 _TRH = ("temperature", "relative_humidity")
 _LIGHT = ("temperature", "relative_humidity", "illuminance", "uv")
 _GALLERIES = [("TH-QD-1-G1", 4, 1), ("TH-QD-1-G2", 4, 2), ("TH-QD-2-G3", 3, 3),
@@ -185,7 +186,7 @@ def _load_sensors(conservator: Any, specs: list[DemoSensor], start: dt.datetime
             continue
         sensor = services.do_create_sensor(conservator, services.SensorData(
             code=spec.code, name=place.name.get("zh-Hans") or place.code,
-            manufacturer=spec.model.split()[0], model=spec.model,
+            manufacturer=_MAKERS[spec.model.split()[0]], model=spec.model,
             serial=f"{21_400_000 + number * 37}", quantities=list(spec.quantities),
             location_id=place.id))
         # The placement began with the readings, not today.

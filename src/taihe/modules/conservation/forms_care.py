@@ -21,28 +21,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from taihe.modules.conservation.labels import quantity_label
 from taihe.modules.conservation.models import AlertRule, Specification
-
-QUANTITY_LABELS: dict[str, Any] = {
-    "temperature": gettext_lazy("Temperature"),
-    "relative_humidity": gettext_lazy("Relative humidity"),
-    "dew_point": gettext_lazy("Dew point"),
-    "illuminance": gettext_lazy("Illuminance"),
-    "uv": gettext_lazy("UV"),
-    "uv_irradiance": gettext_lazy("UV irradiance"),
-    "light_dose": gettext_lazy("Light dose"),
-    "uv_dose": gettext_lazy("UV dose"),
-    "co2": gettext_lazy("CO₂"),
-    "voc": gettext_lazy("Volatile organic compounds"),
-    "battery": gettext_lazy("Battery voltage"),
-    "battery_level": gettext_lazy("Battery level"),
-    "conductivity": gettext_lazy("Conductivity"),
-    "pressure": gettext_lazy("Air pressure"),
-}
-
-
-def quantity_label(code: str) -> str:
-    return str(QUANTITY_LABELS.get(code, code))
 
 
 def quantity_choices(codes: list[str]) -> list[tuple[str, str]]:

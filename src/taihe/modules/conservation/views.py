@@ -44,27 +44,12 @@ from taihe.modules.conservation import forms as conservation_forms
 from taihe.modules.conservation import live_topics, metrics, selectors, services, store
 from taihe.modules.conservation import operations as ops
 from taihe.modules.conservation.ingest import FORMATS, QUANTITIES, LoggerFileError, detect_columns
+from taihe.modules.conservation.labels import QUANTITY_LABELS, quantity_label
 from taihe.modules.conservation.models import Alert, IngestBatch, Sensor, Specification
 from taihe.modules.conservation.specifications import QuantitySeries
 
 # --- Shared helpers -----------------------------------------------------------------------
 
-QUANTITY_LABELS: dict[str, Any] = {
-    "temperature": gettext_lazy("Temperature"),
-    "relative_humidity": gettext_lazy("Relative humidity"),
-    "dew_point": gettext_lazy("Dew point"),
-    "illuminance": gettext_lazy("Illuminance"),
-    "uv": gettext_lazy("UV"),
-    "uv_irradiance": gettext_lazy("UV irradiance"),
-    "light_dose": gettext_lazy("Light dose"),
-    "uv_dose": gettext_lazy("UV dose"),
-    "co2": gettext_lazy("CO₂"),
-    "voc": gettext_lazy("VOC"),
-    "battery": gettext_lazy("Battery voltage"),
-    "battery_level": gettext_lazy("Battery level"),
-    "conductivity": gettext_lazy("Conductivity"),
-    "pressure": gettext_lazy("Air pressure"),
-}
 DISPLAY_ORDER = tuple(QUANTITY_LABELS)
 DECIMALS = {"temperature": 1, "relative_humidity": 1, "dew_point": 1, "illuminance": 0,
             "uv": 0, "co2": 0, "voc": 0, "battery": 2, "battery_level": 0, "pressure": 1}
@@ -97,9 +82,6 @@ FLOOR_KINDS = frozenset({"floor", "building", "site"})
 PAGE_SIZE = 50
 HOUR = 3_600
 
-
-def quantity_label(code: str) -> str:
-    return str(QUANTITY_LABELS.get(code, code))
 
 
 def format_value(quantity: str, value: float | None) -> str:
