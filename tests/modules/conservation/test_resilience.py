@@ -184,17 +184,19 @@ def test_an_import_killed_part_way_and_run_again_equals_one_clean_import(tmp_pat
     watcher = sqlite3.connect(interrupted.database, timeout=WAIT, isolation_level=None)
     try:
         deadline = time.monotonic() + WAIT
-        while reading_count(watcher) == 0:
+        # The watcher reads (WAL: never blocked by the writer) as fast as it can; the moment a
+        # batch is visible the importer is frozen with SIGSTOP, wherever it is (between batches
+        # or inside the next one's transaction), and then killed: part-way through the file.
+        while True:
+            stored_when_killed = reading_count(watcher)
+            if stored_when_killed:
+                importer.send_signal(signal.SIGSTOP)
+                stored_when_killed = reading_count(watcher)
+                break
             assert importer.poll() is None, importer.communicate()
             assert time.monotonic() < deadline, "the importer stored nothing in time"
-            time.sleep(0.002)
-        # Holding the write lock stops the importer before its next batch, so the kill lands
-        # part-way through the file however fast the machine is.
-        watcher.execute("BEGIN IMMEDIATE")
-        stored_when_killed = reading_count(watcher)
         importer.send_signal(signal.SIGKILL)
         importer.wait(timeout=WAIT)
-        watcher.execute("ROLLBACK")
     finally:
         watcher.close()
         if importer.poll() is None:
