@@ -457,7 +457,12 @@ class Incoming(NamedTuple):
     row: int = 0
 
 
-def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
+Arriving = tuple[str, str, dt.datetime, float, int]
+"""Sensor code, quantity code, aware time, value, source row: :class:`Incoming` or a plain
+tuple (the logger-file path builds hundreds of thousands)."""
+
+
+def ingest(incoming: Iterable[Arriving], *, source: str, actor: Any = None,
            file_name: str = "", file_format: str = "", create_sensors: bool = False,
            rejected: Sequence[tuple[int, str, str]] = (), dry_run: bool = False,
            now: dt.datetime | None = None,
@@ -483,10 +488,17 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
     add = rows.append
     earliest = EARLIEST_READING.timestamp()
     latest = (moment + LATEST_AHEAD).timestamp()
+    last_time: dt.datetime | None = None
+    stamp = 0.0
+    last_code = ""
+    known: tuple[int | None, str] = (None, "")
+    preview = outcome.preview if dry_run else None
     for code, quantity, time, value, row in incoming:
-        known = sensors.get(code)
-        if known is None:
-            known = sensors[code] = _resolve_sensor(code, create_sensors, dry_run, actor)
+        if code != last_code:
+            cached = sensors.get(code)
+            if cached is None:
+                cached = sensors[code] = _resolve_sensor(code, create_sensors, dry_run, actor)
+            known, last_code = cached, code
         sensor_id, problem = known
         if sensor_id is None:
             reject((row, "sensor", problem))
@@ -495,7 +507,8 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
         if limit is None:
             reject((row, quantity, _("Unknown quantity %(code)s.") % {"code": quantity}))
             continue
-        stamp = time.timestamp()
+        if time is not last_time:  # the quantities of one logger row share their time
+            stamp, last_time = time.timestamp(), time
         if not earliest <= stamp <= latest:
             reject((row, "time", _(
                 "The time %(time)s is before 1990 or more than a day in the future: a logger "
@@ -507,9 +520,9 @@ def ingest(incoming: Iterable[Incoming], *, source: str, actor: Any = None,
                 "%(value)s %(unit)s is not a possible %(quantity)s reading.") % {
                     "value": value, "unit": quantities[quantity].unit, "quantity": quantity}))
             continue
-        if dry_run and len(outcome.preview) < 20:
-            outcome.preview.append((code, quantity, time, value))
-        add((sensor_id, quantity_id, int(stamp), float(value)))
+        if preview is not None and len(preview) < 20:
+            preview.append((code, quantity, time, value))
+        add((sensor_id, quantity_id, int(stamp), value))
     outcome.sensors = sorted(sensors)
     if rows:
         outcome.first = dt.datetime.fromtimestamp(min(r[2] for r in rows), dt.UTC)
@@ -661,15 +674,20 @@ def do_import_file(actor: Any, data: bytes, file_name: str, *, sensor_code: str 
         # Creating a sensor is managing sensors, not just importing readings.
         _require(actor, ops.SENSOR_MANAGE.code)
     rejected = [(row.row, row.field, row.reason) for row in parsed.rejected]
-    incoming: list[Incoming] = []
-    for reading in parsed.readings:
-        code = mapping.get(reading.sensor)
-        if code is None:
-            rejected.append((reading.source_row, "sensor",
-                             _("The file does not say which sensor; choose one.")))
-            continue
-        incoming.append(Incoming(code, reading.quantity, reading.time, reading.value,
-                                 reading.source_row))
+    incoming: list[tuple[str, str, dt.datetime, float, int]]
+    if sensor_code is not None:  # every reading is this sensor's
+        incoming = [(sensor_code, r.quantity, r.time, r.value, r.source_row)
+                    for r in parsed.readings]
+    else:
+        incoming = []
+        for reading in parsed.readings:
+            mapped = mapping.get(reading.sensor)
+            if mapped is None:
+                rejected.append((reading.source_row, "sensor",
+                                 _("The file does not say which sensor; choose one.")))
+                continue
+            incoming.append((mapped, reading.quantity, reading.time, reading.value,
+                             reading.source_row))
     outcome = ingest(incoming, source=IngestBatch.Source.FILE, actor=actor,
                      file_name=file_name, file_format=parsed.format,
                      create_sensors=create_sensor, rejected=rejected, dry_run=dry_run,
