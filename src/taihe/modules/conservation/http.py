@@ -46,6 +46,7 @@ from taihe.modules.conservation.models import (
     Specification,
 )
 from taihe.modules.conservation.specifications import QuantitySeries
+from taihe.modules.conservation.views import batches_visible_to
 
 router = Router()
 MAX_PAGE = 200
@@ -177,10 +178,15 @@ def _moment(value: str, field: str) -> dt.datetime | None:
 
 def _span(start: str, end: str, default: dt.timedelta) -> tuple[dt.datetime, dt.datetime]:
     first, last = _moment(start, "start"), _moment(end, "end")
-    if last is None:
-        last = timezone.now() if first is None else first + default
-    if first is None:
-        first = last - default
+    try:
+        if last is None:
+            last = timezone.now() if first is None else first + default
+        if first is None:
+            first = last - default
+    except OverflowError:
+        # The default span reaches past year 1 or 9999.
+        raise ValidationFailed(fields={"end" if end.strip() else "start": _(
+            "This date and time is out of range.")}) from None
     if last <= first:
         raise ValidationFailed(fields={"end": _("The end must be after the start.")})
     return first, last
@@ -418,7 +424,7 @@ def _batch(batch: IngestBatch, *, rows: bool = False) -> dict[str, Any]:
 @router.get("/batches", response=s.BatchPageOut, summary="Import history, newest first")
 def list_batches(request: HttpRequest, source: str = "", limit: int = 50,
                  offset: int = 0) -> Any:
-    batches = selectors.batches_for(request.user)
+    batches = batches_visible_to(request.user)
     if source:
         batches = batches.filter(source=source[:16])
     start, stop = _page(limit, offset)
@@ -429,7 +435,7 @@ def list_batches(request: HttpRequest, source: str = "", limit: int = 50,
 @router.get("/batches/{batch_id}", response=s.BatchDetailOut,
             summary="One import, with its rejected rows")
 def get_batch(request: HttpRequest, batch_id: int) -> Any:
-    batch = selectors.batches_for(request.user).filter(pk=batch_id).first()
+    batch = batches_visible_to(request.user).filter(pk=batch_id).first()
     if batch is None:
         raise NotFound()
     return _batch(batch, rows=True)

@@ -522,7 +522,7 @@ def ingest(incoming: Iterable[Arriving], *, source: str, actor: Any = None,
             continue
         if preview is not None and len(preview) < 20:
             preview.append((code, quantity, time, value))
-        add((sensor_id, quantity_id, int(stamp), value))
+        add((sensor_id, quantity_id, int(stamp), float(value)))
     outcome.sensors = sorted(sensors)
     if rows:
         outcome.first = dt.datetime.fromtimestamp(min(r[2] for r in rows), dt.UTC)

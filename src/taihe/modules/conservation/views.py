@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -475,6 +475,9 @@ PERIODS: dict[str, tuple[dt.timedelta, Any]] = {
 }
 DEFAULT_PERIOD = "7d"
 LONGEST_PERIOD = dt.timedelta(days=366 * 10)
+# Days far enough out that a period and its UTC bounds always exist (year 1 and 9999 do not).
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
 
 
 @dataclass
@@ -499,13 +502,17 @@ def choose_period(params: Mapping[str, str], now: dt.datetime) -> Period:
         except ValueError:
             error = _("Give the first and last day of the period.")
         else:
-            start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
-            end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
             if last < first:
                 error = _("The last day is before the first.")
-            elif end - start > LONGEST_PERIOD:
+            elif first < EARLIEST_DAY or last > LATEST_DAY:
+                error = _("Choose days from %(first)s to %(last)s.") % {
+                    "first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()}
+            elif last - first >= LONGEST_PERIOD:
                 error = _("Choose at most ten years.")
             else:
+                start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+                end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min,
+                                          tzinfo=zone)
                 return Period("custom", start, end, first, last)
         fallback = choose_period({"period": DEFAULT_PERIOD}, now)
         fallback.error = error
@@ -555,10 +562,37 @@ def _placements(sensor: Sensor, places: Mapping[int, catalog.LocationInfo], lang
     return rows
 
 
+HIDDEN_CODES_PER_CLAUSE = 200
+"""Sensor codes per ``NOT (… OR …)`` clause: SQLite refuses expressions nested more than
+1,000 deep, and a chain of ORs nests one level per code."""
+
+
+def batches_visible_to(actor: Any) -> QuerySet[IngestBatch]:
+    """``selectors.batches_for``, less the batches that name a sensor the actor may not see:
+    a batch's ``sensors`` lists every code that arrived (an HTTP push from a logger in a
+    restricted store names it), and its rejected rows quote them. The actor's own imports
+    stay: their file named those codes."""
+    batches = selectors.batches_for(actor)
+    person_id = authz.actor_for(actor).user_id
+    own = Q(by_id=person_id) if person_id is not None else Q(pk__in=[])
+    if not selectors.can_view(actor):
+        return batches.filter(own)
+    hidden = sorted(Sensor.objects.exclude(pk__in=selectors.sensors_for(actor).values("pk"))
+                    .values_list("code", flat=True))
+    for start in range(0, len(hidden), HIDDEN_CODES_PER_CLAUSE):
+        # IngestBatch.sensors is a JSON list: '"CODE"' matches the whole code, quotes
+        # included (JSON "contains" is not available on SQLite).
+        names = Q()
+        for code in hidden[start:start + HIDDEN_CODES_PER_CLAUSE]:
+            names |= Q(sensors__icontains=json.dumps(code))
+        batches = batches.filter(~names | own)
+    return batches
+
+
 def _recent_imports(actor: Any, sensor: Sensor) -> list[IngestBatch]:
     # IngestBatch.sensors is a JSON list of codes; the text match narrows the rows on every
     # engine (JSON "contains" is not available on SQLite) and the exact test follows.
-    candidates = selectors.batches_for(actor).filter(
+    candidates = batches_visible_to(actor).filter(
         source=IngestBatch.Source.FILE, sensors__icontains=json.dumps(sensor.code))[:50]
     return [batch for batch in candidates if sensor.code in batch.sensors][:10]
 
@@ -631,14 +665,15 @@ def _json_error(error: DomainError, status: int | None = None) -> JsonResponse:
 
 
 def _moment(text: str | None) -> dt.datetime | None:
-    """An ISO 8601 time with its offset (``Z`` allowed); None when absent; ValueError when
-    malformed or without an offset."""
+    """An ISO 8601 time with its offset (``Z`` allowed), in UTC; None when absent; ValueError
+    when malformed or without an offset, OverflowError when UTC cannot hold it (year 1 at
+    +14:00)."""
     if not text:
         return None
     moment = dt.datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         raise ValueError(text)
-    return moment
+    return moment.astimezone(dt.UTC)
 
 
 @login_required
@@ -655,18 +690,22 @@ def sensor_series(request: HttpRequest, sensor_id: int) -> HttpResponse:
     if quantity not in chart_quantities(sensor):
         errors["quantity"] = _("This sensor does not measure %(quantity)s.") % {
             "quantity": quantity or "?"}
-    now = timezone.now()
-    start = end = None
-    try:
-        end = _moment(params.get("end")) or now
-    except ValueError:
-        errors["end"] = _("Give the time in ISO 8601 with its UTC offset.")
-    try:
-        start = _moment(params.get("start"))
-    except ValueError:
-        errors["start"] = _("Give the time in ISO 8601 with its UTC offset.")
+    moments: dict[str, dt.datetime | None] = {}
+    for name in ("start", "end"):
+        try:
+            moments[name] = _moment(params.get(name))
+        except ValueError:
+            errors[name] = _("Give the time in ISO 8601 with its UTC offset.")
+        except OverflowError:
+            errors[name] = _("This date and time is out of range.")
+    start, end = moments.get("start"), moments.get("end")
+    if end is None and "end" not in errors:
+        end = timezone.now()
     if start is None and end is not None and "start" not in errors:
-        start = end - dt.timedelta(days=7)
+        try:
+            start = end - dt.timedelta(days=7)
+        except OverflowError:
+            errors["end"] = _("This date and time is out of range.")
     if start is not None and end is not None:
         if start >= end:
             errors["start"] = _("The start must be before the end.")
@@ -1097,7 +1136,7 @@ def _import_page(request: HttpRequest, actor: Any, step: _Step) -> HttpResponse:
                                                                  else [])],
         "rejected": (outcome.rejected[:PREVIEW_REJECTED] if outcome else []),
         "units": conservation_forms.UNIT_SUGGESTIONS,
-        "batches": selectors.batches_for(actor).filter(source=IngestBatch.Source.FILE)[:20],
+        "batches": batches_visible_to(actor).filter(source=IngestBatch.Source.FILE)[:20],
         "may_create_sensor": _may(actor, ops.SENSOR_MANAGE),
     }, status=status)
 
@@ -1107,7 +1146,7 @@ def import_result(request: HttpRequest, batch_id: int) -> HttpResponse:
     actor = request.user
     if not selectors.can_view(actor) or not _may(actor, ops.READING_IMPORT):
         return forbidden(request)
-    batch = selectors.batches_for(actor).filter(pk=batch_id).first()
+    batch = batches_visible_to(actor).filter(pk=batch_id).first()
     if batch is None:
         return not_found(request)
     visible = {sensor.code: sensor.pk for sensor in

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -352,11 +352,19 @@ def _visible_rules(actor: Any, places: _Places) -> list[AlertRule]:
     """Rules whose sensor or place the actor may know (a rule on a restricted store would
     name it)."""
     sensors = set(selectors.sensors_for(actor).values_list("pk", flat=True))
+    # ``alert_count`` counts the alerts the actor may see: a rule over every sensor that
+    # fired in a restricted store must not count that alert for a person who may not know
+    # it. ``has_alerts`` (any alert at all) says what deleting will do: deactivate.
+    visible_alerts = dict(selectors.alerts_for(actor).order_by().values("rule_id")
+                          .annotate(count=Count("pk")).values_list("rule_id", "count"))
     rules = (AlertRule.objects.select_related("sensor").prefetch_related("notify", "escalate_to")
-             .annotate(alert_count=Count("alerts")))
-    return [rule for rule in rules
-            if (rule.sensor_id is None or rule.sensor_id in sensors)
-            and (rule.location_id is None or rule.location_id in places)]
+             .annotate(has_alerts=Exists(Alert.objects.filter(rule=OuterRef("pk")))))
+    found = [rule for rule in rules
+             if (rule.sensor_id is None or rule.sensor_id in sensors)
+             and (rule.location_id is None or rule.location_id in places)]
+    for rule in found:
+        rule.alert_count = visible_alerts.get(rule.pk, 0)  # type: ignore[attr-defined]
+    return found
 
 
 def describe_rule(rule: AlertRule) -> str:
