@@ -55,7 +55,7 @@ def test_the_demo_places_sensors_fills_a_period_raises_the_lamp_alert_once(
     # the lamp left on in a painting case raised an illuminance alert; nobody was paged
     lamp = Alert.objects.filter(sensor__code="QD-2-G3-C02", kind="band")
     assert lamp.exists()
-    assert "illuminance" in lamp.first().summary
+    assert "Illuminance" in lamp.first().summary
     assert not Notification.objects.exists()
 
     # loading again changes nothing

@@ -376,6 +376,11 @@ def test_series_times_without_a_zone_are_the_museums(conservation: dict[str, Any
     ("quantity=temperature&end=2025-03-01T00:00:00%2B99:00",
      {"end": "Give a date and time in ISO 8601, such as 2025-03-01T08:00:00+08:00."}),
     ("points=100", {"quantity": "Field required"}),
+    # the default seven days before or after would leave the calendar
+    ("quantity=temperature&end=0001-01-02T00:00:00Z",
+     {"end": "This date and time is out of range."}),
+    ("quantity=temperature&start=9999-12-30T00:00:00Z",
+     {"start": "This date and time is out of range."}),
 ])
 def test_series_refuses_bad_input_with_field_messages(conservation: dict[str, Any],
                                                       client_for: Any, query: str,
@@ -470,6 +475,34 @@ def test_import_dry_run_stores_nothing_and_the_real_run_stores(
     # and the same file again stores nothing new
     again = client.post(f"{P}/import", {"file": _upload(), "sensor": "G1-CASE3"}).json()
     assert (again["stored"], again["duplicates"]) == (0, 8)
+
+
+def test_import_history_hides_batches_naming_a_sensor_the_importer_may_not_see(
+        conservation: dict[str, Any], client_for: Any, store_readings: Any) -> None:
+    from taihe.modules.directory.models import Role, RoleAssignment
+
+    # given an HTTP push of the vault logger and a file of the gallery logger
+    store_readings(conservation["vault"], [(T0, {"temperature": 17.0})])
+    pushed = IngestBatch.objects.get()
+    case_file = IngestBatch.objects.create(source="file", file_name="case3.csv",
+                                           sensors=["G1-CASE3"], stored=1)
+    # and a curator who may import readings but not know restricted stores
+    role = Role.objects.create(code="importer", name_zh="导入", name_en="Importer",
+                               operations=["conservation.monitoring.view",
+                                           "conservation.reading.import"])
+    curator = conservation["people"]["curator"]
+    RoleAssignment.objects.create(person=curator, role=role)
+    client = client_for(curator)
+    # when the curator lists the import history and asks for the push
+    history = client.get(f"{P}/batches").json()
+    probe = client.get(f"{P}/batches/{pushed.pk}")
+    # then the push, which names the vault logger, is not there
+    assert (history["count"], [item["id"] for item in history["items"]]) == (1, [case_file.pk])
+    assert "VAULT-S1" not in json.dumps(history)
+    assert (probe.status_code, probe.json()["code"]) == (404, "not_found")
+    # and the conservator, who knows the vault, sees both
+    everything = client_for(conservation["people"]["conservator"]).get(f"{P}/batches").json()
+    assert [item["id"] for item in everything["items"]] == [case_file.pk, pushed.pk]
 
 
 def test_import_refuses_bad_options_by_field(conservation: dict[str, Any],

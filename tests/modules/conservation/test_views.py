@@ -280,6 +280,21 @@ def test_a_custom_period_is_whole_museum_days(client_for: Any, conservation: Any
         bad.content.decode()
 
 
+@pytest.mark.parametrize(("first", "last"), [("0001-01-01", "0001-01-02"),
+                                             ("9999-12-01", "9999-12-31")])
+def test_a_period_at_the_ends_of_the_calendar_is_refused_with_a_message(
+        client_for: Any, conservation: Any, first: str, last: str) -> None:
+    # given days whose UTC bounds do not exist (year 1 at UTC+8; the day after 9999-12-31)
+    client = client_for(conservation["people"]["conservator"])
+    # when the sensor page is asked for them
+    response = client.get(f"/conservation/sensors/{conservation['case'].pk}/",
+                          {"period": "custom", "from": first, "to": last})
+    # then it shows the default period and says which days may be chosen
+    assert response.status_code == 200
+    assert response.context["period"].key == "7d"
+    assert response.context["period"].error == "Choose days from 1900-01-01 to 2999-12-31."
+
+
 def test_sensor_page_fragment_holds_the_latest_values(client_for: Any, conservation: Any,
                                                       store_readings: Any) -> None:
     store_readings(conservation["case"], [(MORNING, {"temperature": 19.0})])
@@ -330,6 +345,10 @@ def test_series_answers_the_chart_json(client_for: Any, conservation: Any,
     ({"quantity": "temperature", "start": "2025-03-02T00:00:00Z",
       "end": "2025-03-01T00:00:00Z"}, {"start": "The start must be before the end."}),
     ({"quantity": "dew_point", "points": "3"}, {"points": "Ask for 10 to 5,000 points."}),
+    ({"quantity": "temperature", "end": "0001-01-02T00:00:00+00:00"},
+     {"end": "This date and time is out of range."}),
+    ({"quantity": "temperature", "start": "0001-01-01T00:00:00+14:00",
+      "end": "0001-01-03T00:00:00Z"}, {"start": "This date and time is out of range."}),
 ])
 def test_series_refuses_bad_parameters_with_a_message(
         client_for: Any, conservation: Any, params: dict[str, str],
@@ -605,6 +624,46 @@ def test_a_cancelled_upload_is_deleted_and_others_cannot_continue_it(
     assert cancelled.status_code == 302
     assert _uploads() == []
     assert (Reading.objects.count(), IngestBatch.objects.count()) == (0, 0)
+
+
+def test_imports_naming_a_restricted_sensor_are_hidden_from_importers_who_may_not_know_it(
+        client_for: Any, conservation: Any, store_readings: Any) -> None:
+    from taihe.modules.directory.models import Role, RoleAssignment
+
+    # given an HTTP push of the vault logger, a file naming it and the gallery logger, and
+    # the curator's own file naming it, all recorded as import batches
+    store_readings(conservation["vault"], [(MORNING, {"temperature": 17.0})])
+    pushed = IngestBatch.objects.get()
+    curator = conservation["people"]["curator"]
+    mixed = IngestBatch.objects.create(source="file", file_name="vault-x9-march.csv",
+                                       sensors=["G1-CASE3", "VAULT-S1"], stored=2)
+    case_only = IngestBatch.objects.create(source="file", file_name="case3.csv",
+                                           sensors=["G1-CASE3"], stored=1)
+    own = IngestBatch.objects.create(source="file", file_name="mine.csv",
+                                     sensors=["VAULT-S1"], rejected=1, by=curator,
+                                     rejected_rows=[[2, "sensor", "No sensor has the code "
+                                                                   "VAULT-S1."]])
+    # and the curator may import readings but not know restricted stores
+    role = Role.objects.create(code="importer", name_zh="导入", name_en="Importer",
+                               operations=["conservation.monitoring.view",
+                                           "conservation.reading.import"])
+    RoleAssignment.objects.create(person=curator, role=role)
+    client = client_for(curator)
+    # when the curator opens the import page, the results and the gallery sensor's page
+    page = client.get("/conservation/import/")
+    results = {batch.pk: client.get(f"/conservation/import/{batch.pk}/").status_code
+               for batch in (pushed, mixed, case_only, own)}
+    sensor_page = client.get(f"/conservation/sensors/{conservation['case'].pk}/")
+    # then only the batches that name no hidden sensor, and the curator's own, are there
+    assert [batch.pk for batch in page.context["batches"]] == [own.pk, case_only.pk]
+    assert "vault-x9-march.csv" not in page.content.decode()
+    assert results == {pushed.pk: 404, mixed.pk: 404, case_only.pk: 200, own.pk: 200}
+    assert [batch.pk for batch in sensor_page.context["imports"]] == [case_only.pk]
+    # and the registrar, who knows restricted stores, is shown every file import
+    registrar = conservation["people"]["registrar"]
+    RoleAssignment.objects.create(person=registrar, role=role)
+    assert [batch.pk for batch in client_for(registrar).get(
+        "/conservation/import/").context["batches"]] == [own.pk, case_only.pk, mixed.pk]
 
 
 def test_import_results_are_for_importers_only(client_for: Any, conservation: Any) -> None:

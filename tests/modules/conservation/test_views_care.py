@@ -372,6 +372,27 @@ def test_rule_list_describes_each_rule_and_hides_rules_on_restricted_stores(
     assert "VAULT" not in curator and "Delete" not in curator
 
 
+def test_alerts_raised_counts_only_the_alerts_the_person_may_see(
+        client_for: Any, team: Any, places: Any, sensors: Any) -> None:
+    # given a museum-wide silence rule that fired once in the gallery and twice in the vault
+    rule = _rule(team, name="Silent loggers", kind="silence",
+                 parameters={"max_missing_intervals": 3}, use_specification=False,
+                 notify_ids=[], escalate_to_ids=[])
+    _alert(rule, sensors["gallery"], places["gallery"], summary="QD-01 silent")
+    _alert(rule, sensors["vault"], places["vault"], summary="VAULT-01 silent")
+    _alert(rule, sensors["vault"], places["vault"], summary="VAULT-01 silent again",
+           status="resolved")
+
+    def raised(person: Any) -> str:
+        html = _html(client_for(person).get("/conservation/rules/"))
+        return re.findall(r'<a href="/conservation/alerts/">(\d+)</a>', html)[0]
+
+    # when the conservator and the curator open the rule list
+    # then the conservator counts all three, the curator only the gallery's
+    assert raised(team["keeper"]) == "3"
+    assert raised(team["curator"]) == "1"
+
+
 def _rule_post(team: dict[str, Any], **changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"name": "Fast RH swings", "kind": "rate", "severity": "warning",
                             "scope": "location", "location": "", "sensor": "",

@@ -150,7 +150,7 @@ def _sensor(sensor: Sensor, state: selectors.SensorStatus,
 
 def _one_sensor(actor: Any, sensor: Sensor) -> dict[str, Any]:
     sensor.refresh_from_db()
-    state = selectors.sensor_statuses([sensor])[sensor.pk]
+    state = selectors.sensor_statuses([sensor], actor=actor)[sensor.pk]
     return _sensor(sensor, state, _places(actor))
 
 
@@ -233,12 +233,12 @@ def list_sensors(request: HttpRequest, location: int | None = None, status: str 
     if state:
         # The state is computed, not stored: filter the (few hundred at most) sensors in Python.
         everything = list(sensors)
-        states = selectors.sensor_statuses(everything)
+        states = selectors.sensor_statuses(everything, actor=request.user)
         matching = [sensor for sensor in everything if states[sensor.pk].code == state]
         count, page = len(matching), matching[start:stop]
     else:
         count, page = sensors.count(), list(sensors[start:stop])
-        states = selectors.sensor_statuses(page)
+        states = selectors.sensor_statuses(page, actor=request.user)
     places = _places(request.user)
     return {"items": [_sensor(sensor, states[sensor.pk], places) for sensor in page],
             "count": count}

@@ -87,13 +87,15 @@ class SensorStatus:
     open_alerts: int
 
 
-def sensor_statuses(sensors: list[Sensor], *, now: dt.datetime | None = None
-                    ) -> dict[int, SensorStatus]:
+def sensor_statuses(sensors: list[Sensor], *, now: dt.datetime | None = None,
+                    actor: Any = None) -> dict[int, SensorStatus]:
     """A colour-able status per sensor: an open critical alert beats a warning beats a
-    silent sensor (no reading for three logging intervals) beats fine."""
+    silent sensor (no reading for three logging intervals) beats fine. With ``actor``, only
+    the alerts that person may see count (not those raised in a store they may not know)."""
     moment = now or timezone.now()
     open_alerts: dict[int, list[str]] = {}
-    for sensor_id, severity in Alert.objects.filter(
+    alerts = alerts_for(actor) if actor is not None else Alert.objects.all()
+    for sensor_id, severity in alerts.filter(
             sensor_id__in=[s.pk for s in sensors]).exclude(
             status=Alert.Status.RESOLVED).values_list("sensor_id", "severity"):
         open_alerts.setdefault(sensor_id, []).append(severity)

@@ -350,7 +350,7 @@ def dashboard_sections(actor: Any, *, now: dt.datetime | None = None) -> list[Se
     places = visible_places(actor)
     order = {place_id: index for index, place_id in enumerate(places)}
     sensors = list(selectors.sensors_for(actor).exclude(status=Sensor.Status.RETIRED))
-    statuses = selectors.sensor_statuses(sensors, now=moment)
+    statuses = selectors.sensor_statuses(sensors, now=moment, actor=actor)
     units = store_units()
     ids = store.quantity_ids()
     specs = _Specifications()
@@ -439,7 +439,7 @@ def sensor_list(request: HttpRequest) -> HttpResponse:
         within = catalog.location_ids_within(place_id) if place_id in places else []
         sensors = sensors.filter(location_id__in=within)
     found = list(sensors)
-    statuses = selectors.sensor_statuses(found)
+    statuses = selectors.sensor_statuses(found, actor=actor)
     status = params.get("status", "")
     if status in STATUS_LABELS:
         found = [sensor for sensor in found if statuses[sensor.pk].code == status]
@@ -616,7 +616,7 @@ def sensor_detail(request: HttpRequest, sensor_id: int) -> HttpResponse:
     info = places.get(sensor.location_id) if sensor.location_id is not None else None
     spec = services.specification_for_location(sensor.location_id)
     units = store_units()
-    statuses = selectors.sensor_statuses([sensor], now=now)
+    statuses = selectors.sensor_statuses([sensor], now=now, actor=actor)
     latest = latest_values(sensor, quantity_choices_codes(sensor), units, now)
     context: dict[str, Any] = {
         "sensor": sensor, "status": statuses[sensor.pk].code,

@@ -359,9 +359,10 @@ def _visible_rules(actor: Any, places: _Places) -> list[AlertRule]:
                           .annotate(count=Count("pk")).values_list("rule_id", "count"))
     rules = (AlertRule.objects.select_related("sensor").prefetch_related("notify", "escalate_to")
              .annotate(has_alerts=Exists(Alert.objects.filter(rule=OuterRef("pk")))))
-    found = [rule for rule in rules
-             if (rule.sensor_id is None or rule.sensor_id in sensors)
-             and (rule.location_id is None or rule.location_id in places)]
+    found: list[AlertRule] = [
+        rule for rule in rules
+        if (rule.sensor_id is None or rule.sensor_id in sensors)
+        and (rule.location_id is None or rule.location_id in places)]
     for rule in found:
         rule.alert_count = visible_alerts.get(rule.pk, 0)  # type: ignore[attr-defined]
     return found
