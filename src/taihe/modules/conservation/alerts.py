@@ -150,8 +150,17 @@ def check_parameters(kind: str, parameters: Mapping[str, Any],
     try:
         build(kind, parameters, band=(0.0, 100.0) if use_specification else None)
     except (ValueError, TypeError, KeyError) as exc:
-        errors["parameters"] = _("These parameters cannot be used: %(problem)s.") % {
-            "problem": str(exc)}
+        # The engine's messages are for developers; name the field and say it in words.
+        problem = str(exc)
+        if "hysteresis" in problem and "high" in problem:
+            errors["parameters.hysteresis"] = _(
+                "The hysteresis is too wide for this band: an alert could never clear.")
+        else:
+            named = next((name for name in parameters if problem.startswith(str(name))
+                          or problem.strip("'\"") == str(name)), None)
+            errors[f"parameters.{named}" if named else "parameters"] = _(
+                "Give a finite number here; limits, windows and durations must be above zero "
+                "and hysteresis zero or more.")
     return errors
 
 
