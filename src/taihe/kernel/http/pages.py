@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -38,3 +40,24 @@ def handler500(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_("Something went wrong on the server. The error has been logged; "
                           "please try again, and tell IT if it keeps happening."),
                         status=500, content_type="text/plain; charset=utf-8")
+
+
+def refuse(request: HttpRequest, error: Exception) -> HttpResponse | None:
+    """The page for a permission or not-found error; None for errors a form shows."""
+    from taihe.kernel.errors import NotFound, PermissionDenied
+
+    if isinstance(error, PermissionDenied):
+        return forbidden(request)
+    if isinstance(error, NotFound):
+        return not_found(request)
+    return None
+
+
+def show_errors(form: forms.Form, error: Any, names: Mapping[str, str] | None = None) -> None:
+    """Put a service's field messages (``DomainError.fields``) next to the form's fields,
+    renamed by ``names`` where the form calls them differently; the rest on top."""
+    for name, message in error.fields.items():
+        field = (names or {}).get(name, name)
+        form.add_error(field if field in form.fields else None, message)
+    if not error.fields:
+        form.add_error(None, str(error.detail))

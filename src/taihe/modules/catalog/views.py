@@ -43,7 +43,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from taihe.kernel import authz
 from taihe.kernel.errors import DomainError, NotFound, PermissionDenied
-from taihe.kernel.http.pages import forbidden, not_found
+from taihe.kernel.http.pages import forbidden, not_found, refuse, show_errors
 from taihe.modules.catalog import forms as catalog_forms
 from taihe.modules.catalog import iiif, public, selectors, services
 from taihe.modules.catalog import operations as ops
@@ -68,23 +68,6 @@ FACETS = (("object_type", "type"), ("material", "material"), ("period", "period"
 
 
 # --- Shared helpers ---------------------------------------------------------------------------
-
-def refuse(request: HttpRequest, error: DomainError) -> HttpResponse | None:
-    """The page for a permission or not-found error; None for errors a form shows."""
-    if isinstance(error, PermissionDenied):
-        return forbidden(request)
-    if isinstance(error, NotFound):
-        return not_found(request)
-    return None
-
-
-def show_errors(form: forms.Form, error: DomainError) -> None:
-    """Put a service's field messages next to the form's fields; the rest on top."""
-    for name, message in error.fields.items():
-        form.add_error(name if name in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, str(error.detail))
-
 
 def thumbnail_url(media: Any) -> str:
     width, height = thumbnail_size(media.width, media.height)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,8 +35,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from taihe.kernel import authz
-from taihe.kernel.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from taihe.kernel.http.pages import forbidden, not_found
+from taihe.kernel.errors import DomainError, ValidationFailed
+from taihe.kernel.http.pages import forbidden, not_found, refuse, show_errors
 from taihe.modules.catalog import api as catalog
 from taihe.modules.conservation import alerts as alert_rules
 from taihe.modules.conservation import forms as conservation_forms
@@ -108,26 +107,6 @@ def age_templates() -> dict[str, str]:
     return {"now": _("just now"), "minutes": _("%(count)s min ago") % {"count": "{n}"},
             "hours": _("%(count)s h ago") % {"count": "{n}"},
             "days": _("%(count)s d ago") % {"count": "{n}"}}
-
-
-def refuse(request: HttpRequest, error: DomainError) -> HttpResponse | None:
-    """The page for a permission or not-found error; None for errors a form shows."""
-    if isinstance(error, PermissionDenied):
-        return forbidden(request)
-    if isinstance(error, NotFound):
-        return not_found(request)
-    return None
-
-
-def show_errors(form: forms.Form, error: DomainError, names: Mapping[str, str] | None = None
-                ) -> None:
-    """Put a service's field messages next to the form's fields (renamed by ``names``);
-    the rest on top."""
-    for name, message in error.fields.items():
-        name = (names or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, str(error.detail))
 
 
 def is_fragment(request: HttpRequest) -> bool:

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,6 +32,7 @@ from django.views.decorators.http import require_POST
 from taihe.kernel import authz
 from taihe.kernel.errors import DomainError, NotFound, PermissionDenied
 from taihe.kernel.http.pages import forbidden, not_found
+from taihe.kernel.http.pages import show_errors as _show_errors
 from taihe.modules.catalog import api as catalog
 from taihe.modules.conservation import forms_care, reports, selectors, services, store
 from taihe.modules.conservation import operations as ops
@@ -61,15 +61,6 @@ def _refuse(request: HttpRequest, error: DomainError) -> HttpResponse | None:
     if isinstance(error, NotFound):
         return not_found(request)
     return None
-
-
-def _show_errors(form: forms.Form, error: DomainError, names: dict[str, str]) -> None:
-    """Put a service's field messages next to the form's fields; the rest on top."""
-    for name, message in error.fields.items():
-        field = names.get(name, name)
-        form.add_error(field if field in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, str(error.detail))
 
 
 def _int_or_none(text: str | None) -> int | None:

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from taihe.kernel import authz
 from taihe.kernel.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from taihe.kernel.http.pages import forbidden, not_found
+from taihe.kernel.http.pages import forbidden, not_found, show_errors
 from taihe.kernel.http.tokens import MAX_LIFETIME_DAYS, SCOPES
 from taihe.modules.directory import operations as ops
 from taihe.modules.directory import orgchart, selectors, services
@@ -54,15 +54,6 @@ def domain_error_response(request: HttpRequest, error: DomainError) -> HttpRespo
     if isinstance(error, NotFound):
         return not_found(request)
     return None
-
-
-def show_errors(form: forms.Form, error: DomainError) -> None:
-    """Put a service's field messages next to the form's fields; the rest on top."""
-    for name, message in error.fields.items():
-        target = name if name in form.fields else None
-        form.add_error(target, message)
-    if not error.fields:
-        form.add_error(None, str(error.detail))
 
 
 def paginate(request: HttpRequest, rows: Any, size: int = PAGE_SIZE) -> tuple[Page[Any], str]:
