@@ -52,7 +52,9 @@ def test_administrator_sees_every_app(client_for: Any, admin_person: Any) -> Non
     assert response.status_code == 200
     assert tile_codes(response) == [
         "directory", "notifications", "catalog", "catalog.locations", "catalog.scan",
-        "catalog.import", "catalog.loans", "catalog.inventory", "profile", "directory.people",
+        "catalog.import", "catalog.loans", "catalog.inventory", "conservation",
+        "conservation.alerts", "conservation.import", "conservation.reports", "profile",
+        "directory.people",
         "directory.departments", "directory.roles", "directory.orgchart", "directory.tokens",
         "audit"]
     assert b'href="/audit/"' in response.content
