@@ -144,7 +144,7 @@ def load_monitoring(write: Callable[[str], None], *, days: int = DAYS,
         loaded = time.perf_counter()
         _load_rules(conservator)
         opened = _load_alerts(conservator, sensors, end)
-        logger.info("demo readings %.1f s, alerts %.1f s", loaded - began,
+        logger.debug("demo readings %.1f s, alerts %.1f s", loaded - began,
                     time.perf_counter() - loaded)
     write(f"  created {len(sensors)} sensors, {readings:,} readings over {days} days, "
           f"{opened} alerts")
