@@ -531,6 +531,24 @@ def hourly_means(sensor_id: int, quantity_id: int, start: int, end: int, *,
     return values[:, 0].astype(np.int64), values[:, 1]
 
 
+def hourly_means_of_many(sensor_ids: Sequence[int], start: int, end: int, *,
+                         using: str = "default") -> dict[tuple[int, int], dict[int, float]]:
+    """Hourly means in [start, end) of many sensors at once (the dashboard's sparklines):
+    (sensor, quantity) → {hour start: mean}, from one query on the rollups."""
+    ids = sorted(set(sensor_ids))
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    rows = _fetch(f"SELECT sensor_id, quantity_id, hour, total / count FROM "
+                  f"{connections[using].ops.quote_name(HourlyRollup._meta.db_table)} "
+                  f"WHERE sensor_id IN ({marks}) AND hour >= %s AND hour < %s",
+                  [*ids, start, end], using)
+    found: dict[tuple[int, int], dict[int, float]] = {}
+    for sensor_id, quantity_id, hour, mean in rows:
+        found.setdefault((int(sensor_id), int(quantity_id)), {})[int(hour)] = float(mean)
+    return found
+
+
 def daily_summary(sensor_id: int, quantity_id: int, start: int, end: int, *,
                   using: str = "default") -> tuple[np.ndarray, ...]:
     """Daily rollups in [start, end): (day starts, minimum, mean, maximum)."""

@@ -234,18 +234,24 @@ def latest_values(sensor: Sensor, codes: Iterable[str], units: Mapping[str, str]
     return values
 
 
-def sparkline_values(sensor: Sensor, quantity_id: int, now: dt.datetime) -> list[float | None]:
-    """Hourly means of the last 24 hours, one per hour (None where nothing was logged)."""
+def _sparkline_window(now: dt.datetime) -> tuple[int, int]:
     end = (int(now.timestamp()) // HOUR + 1) * HOUR
-    start = end - 24 * HOUR
-    found = store.series(sensor.pk, quantity_id, start, end, points=24,
-                         interval=sensor.logging_interval_seconds)
-    slots: list[list[float]] = [[] for _hour in range(24)]
-    for moment, mean in zip(found.times.tolist(), found.mean.tolist(), strict=True):
-        index = (int(moment) - start) // HOUR
-        if 0 <= index < 24 and math.isfinite(mean):
-            slots[index].append(float(mean))
-    return [round(sum(slot) / len(slot), 2) if slot else None for slot in slots]
+    return end - 24 * HOUR, end
+
+
+def sparkline_values(sensor: Sensor, quantity_id: int, now: dt.datetime,
+                     hourly: dict[tuple[int, int], dict[int, float]] | None = None
+                     ) -> list[float | None]:
+    """Hourly means of the last 24 hours, one per hour (None where nothing was logged).
+    ``hourly`` is :func:`store.hourly_means_of_many` for the same window, when a page draws
+    many sparklines (one query instead of one per sparkline)."""
+    start, end = _sparkline_window(now)
+    if hourly is None:
+        hourly = store.hourly_means_of_many([sensor.pk], start, end)
+    means = hourly.get((sensor.pk, quantity_id), {})
+    slots = [means.get(start + index * HOUR) for index in range(24)]
+    return [round(mean, 2) if mean is not None and math.isfinite(mean) else None
+            for mean in slots]
 
 
 class _Specifications:
@@ -333,6 +339,8 @@ def dashboard_sections(actor: Any, *, now: dt.datetime | None = None) -> list[Se
     units = store_units()
     ids = store.quantity_ids()
     specs = _Specifications()
+    hourly = store.hourly_means_of_many([sensor.pk for sensor in sensors],
+                                        *_sparkline_window(moment))
     placed: list[tuple[_Where, Tile]] = []
     for sensor in sensors:
         status = statuses[sensor.pk]
@@ -343,7 +351,7 @@ def dashboard_sections(actor: Any, *, now: dt.datetime | None = None) -> list[Se
         for value in values:
             if value.quantity in ids:
                 value.sparkline = json.dumps(sparkline_values(sensor, ids[value.quantity],
-                                                              moment))
+                                                              moment, hourly))
             value.low, value.high = alert_rules.spec_band(spec, value.quantity)
         where = _where(places.get(sensor.location_id or 0), places, order, language)
         placed.append((where, Tile(sensor, status.code, str(STATUS_LABELS[status.code]),
