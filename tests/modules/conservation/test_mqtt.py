@@ -7,6 +7,7 @@ the system broker is never touched.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pwd
 import re
@@ -42,6 +43,13 @@ MOSQUITTO = "/usr/sbin/mosquitto"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 T0 = datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
 WAIT = 15.0  # seconds any one condition may take before the test fails
+
+
+@pytest.fixture(autouse=True)
+def _subscriber_logs_are_heard(monkeypatch: Any) -> None:
+    """Another test in the same process (an in-process Celery worker's logging set-up) may
+    have disabled existing loggers; these tests read the subscriber's log records."""
+    monkeypatch.setattr(logging.getLogger("taihe.modules.conservation.mqtt"), "disabled", False)
 
 
 # --- harness -----------------------------------------------------------------------------
@@ -390,6 +398,7 @@ def test_a_different_client_id_does_not_get_another_sessions_messages(
 def test_transient_failure_is_redelivered_and_invalid_payload_is_acknowledged(
     broker: Broker, publisher: Publisher, start_subscriber: Any, caplog: Any
 ) -> None:
+    caplog.set_level("INFO", logger="taihe.modules.conservation.mqtt")
     # given a handler that decodes (PayloadInvalid for the bad message) and whose store fails
     # once for sequence 1, as a locked database would
     outcomes: list[tuple[str, str]] = []
