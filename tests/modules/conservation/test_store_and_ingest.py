@@ -277,3 +277,14 @@ def test_fuzzed_logger_files_are_refused_whole_or_stored_sane(
         assert limits[quantity_id].possible(value)
     for row, field_name, reason in outcome.rejected:
         assert row >= 0 and field_name and reason
+
+
+def test_a_sensor_in_a_place_taken_out_of_use_is_still_seen(
+        conservator: Any, sensor: Sensor, places: dict[str, Any]) -> None:
+    # given the gallery the sensor hangs in is marked no longer in use
+    from taihe.modules.catalog.models import Location
+    from taihe.modules.conservation import selectors
+
+    Location.objects.filter(pk=places["gallery"].pk).update(is_active=False)
+    # then the conservator still sees the sensor (only restricted stores hide sensors)
+    assert list(selectors.sensors_for(conservator).values_list("code", flat=True)) == ["G1-01"]

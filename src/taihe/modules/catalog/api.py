@@ -46,6 +46,12 @@ def locations_visible_to(actor: Any) -> list[LocationInfo]:
     return [_location(place, restricted) for place in selectors.locations_for(actor)]
 
 
+def hidden_location_ids(actor: Any) -> set[int]:
+    """Locations the actor may not know of: restricted stores and everything inside them
+    (empty for those allowed to know them). Inactive places are not hidden."""
+    return selectors.hidden_locations(actor)
+
+
 def location_ids_within(location_id: int) -> list[int]:
     """The location and every location inside it."""
     found = Location.objects.filter(pk=location_id).first()

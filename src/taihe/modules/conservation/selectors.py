@@ -29,8 +29,10 @@ from taihe.modules.conservation.models import (
 from taihe.modules.conservation.science import dew_point
 
 
-def _visible_location_ids(actor: Any) -> set[int]:
-    return {place.id for place in catalog.locations_visible_to(actor)}
+def _hidden_location_ids(actor: Any) -> set[int]:
+    """Places the actor may not know (restricted stores). Hiding these, rather than showing
+    only the places the catalog lists, keeps sensors in a place taken out of use visible."""
+    return catalog.hidden_location_ids(actor)
 
 
 def can_view(actor: Any) -> bool:
@@ -41,10 +43,7 @@ def sensors_for(actor: Any) -> QuerySet[Sensor]:
     """Sensors the actor may see (none without ``conservation.monitoring.view``)."""
     if not can_view(actor):
         return Sensor.objects.none()
-    visible = _visible_location_ids(actor)
-    from django.db.models import Q
-
-    return Sensor.objects.filter(Q(location__isnull=True) | Q(location_id__in=visible))
+    return Sensor.objects.exclude(location_id__in=_hidden_location_ids(actor))
 
 
 def sensor_for(actor: Any, sensor_id: int) -> Sensor:
@@ -62,11 +61,8 @@ def alerts_for(actor: Any) -> QuerySet[Alert]:
     restricted store keeps its alerts from there hidden)."""
     if not can_view(actor):
         return Alert.objects.none()
-    from django.db.models import Q
-
-    visible = _visible_location_ids(actor)
-    return Alert.objects.filter(sensor__in=sensors_for(actor)).filter(
-        Q(location__isnull=True) | Q(location_id__in=visible))
+    return Alert.objects.filter(sensor__in=sensors_for(actor)).exclude(
+        location_id__in=_hidden_location_ids(actor))
 
 
 def batches_for(actor: Any) -> QuerySet[IngestBatch]:
