@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
 import statistics
 import sys
 import tempfile
@@ -42,26 +41,7 @@ START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 STEP = 300
 TARGET_RATIO = 0.5
 
-
-def setup(database: str | None, data_dir: Path) -> None:
-    os.environ["TAIHE_DATA_DIR"] = str(data_dir)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    if database:
-        os.environ["TAIHE_DATABASE_URL"] = database
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from taihe.modules.directory import demo
-
-    if database:
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    call_command("migrate", verbosity=0)
-    demo.load(lambda line: None)
+from benchmarks.catalog import setup  # noqa: E402  the same fresh database and demo people
 
 
 def climate(count: int, seed: int) -> tuple[list[int], list[float], list[float]]:

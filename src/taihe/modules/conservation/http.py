@@ -46,7 +46,6 @@ from taihe.modules.conservation.models import (
     Specification,
 )
 from taihe.modules.conservation.specifications import QuantitySeries
-from taihe.modules.conservation.views import batches_visible_to
 
 router = Router()
 MAX_PAGE = 200
@@ -424,7 +423,7 @@ def _batch(batch: IngestBatch, *, rows: bool = False) -> dict[str, Any]:
 @router.get("/batches", response=s.BatchPageOut, summary="Import history, newest first")
 def list_batches(request: HttpRequest, source: str = "", limit: int = 50,
                  offset: int = 0) -> Any:
-    batches = batches_visible_to(request.user)
+    batches = selectors.batches_for(request.user)
     if source:
         batches = batches.filter(source=source[:16])
     start, stop = _page(limit, offset)
@@ -435,7 +434,7 @@ def list_batches(request: HttpRequest, source: str = "", limit: int = 50,
 @router.get("/batches/{batch_id}", response=s.BatchDetailOut,
             summary="One import, with its rejected rows")
 def get_batch(request: HttpRequest, batch_id: int) -> Any:
-    batch = batches_visible_to(request.user).filter(pk=batch_id).first()
+    batch = selectors.batches_for(request.user).filter(pk=batch_id).first()
     if batch is None:
         raise NotFound()
     return _batch(batch, rows=True)

@@ -8,7 +8,6 @@ clustered on (sensor, quantity, time) on SQLite, monthly range partitions on Pos
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -390,10 +389,3 @@ class AlertEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
-
-def quantity_units() -> dict[str, str]:
-    return dict(Quantity.objects.values_list("code", "unit"))
-
-
-def json_safe(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value

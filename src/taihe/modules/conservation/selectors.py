@@ -6,12 +6,13 @@ catalog does not let know those stores (a sensor's place would reveal the store)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from taihe.kernel import authz
@@ -65,10 +66,31 @@ def alerts_for(actor: Any) -> QuerySet[Alert]:
         location_id__in=_hidden_location_ids(actor))
 
 
+HIDDEN_CODES_PER_CLAUSE = 200
+
+
 def batches_for(actor: Any) -> QuerySet[IngestBatch]:
+    """Imports the actor may see: none without ``conservation.reading.import``; otherwise all,
+    less those naming a sensor the actor may not see (a batch's ``sensors`` lists every code
+    that arrived, and its rejected rows quote them). The actor's own imports stay: their file
+    named those codes."""
     if not authz.can(actor, ops.READING_IMPORT.code):
         return IngestBatch.objects.none()
-    return IngestBatch.objects.all()
+    batches = IngestBatch.objects.all()
+    person_id = authz.actor_for(actor).user_id
+    own = Q(by_id=person_id) if person_id is not None else Q(pk__in=[])
+    if not can_view(actor):
+        return batches.filter(own)
+    hidden = sorted(Sensor.objects.exclude(pk__in=sensors_for(actor).values("pk"))
+                    .values_list("code", flat=True))
+    for start in range(0, len(hidden), HIDDEN_CODES_PER_CLAUSE):
+        # IngestBatch.sensors is a JSON list: '"CODE"' matches the whole code, quotes
+        # included (JSON "contains" is not available on SQLite).
+        names = Q()
+        for code in hidden[start:start + HIDDEN_CODES_PER_CLAUSE]:
+            names |= Q(sensors__icontains=json.dumps(code))
+        batches = batches.filter(~names | own)
+    return batches
 
 
 def specifications() -> QuerySet[Specification]:

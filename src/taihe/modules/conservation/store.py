@@ -62,11 +62,6 @@ def quantity_by_id(quantity_id: int, using: str = "default") -> Quantity:
     return _quantities(using)[1][quantity_id]
 
 
-def forget_quantities() -> None:
-    """Drop the cached quantity table (tests that re-seed it call this)."""
-    _quantities.cache_clear()
-
-
 def day_offset() -> int:
     """Seconds to add to UTC to get museum-local time, for daily buckets.
 
@@ -403,14 +398,6 @@ def shift_values(sensor_id: int, quantity_id: int, start: int, end: int | None, 
     if hours:
         refresh_rollups({(sensor_id, quantity_id): hours}, using=using)
     return changed
-
-
-def delete_sensor_readings(sensor_id: int, *, using: str = "default") -> None:
-    connection = connections[using]
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for table in (READING_TABLE, HourlyRollup._meta.db_table, DailyRollup._meta.db_table):
-            cursor.execute(f"DELETE FROM {qn(table)} WHERE sensor_id = %s", [sensor_id])
 
 
 def apply_retention(days: int, *, now: dt.datetime | None = None,

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -549,37 +549,10 @@ def _placements(sensor: Sensor, places: Mapping[int, catalog.LocationInfo], lang
     return rows
 
 
-HIDDEN_CODES_PER_CLAUSE = 200
-"""Sensor codes per ``NOT (… OR …)`` clause: SQLite refuses expressions nested more than
-1,000 deep, and a chain of ORs nests one level per code."""
-
-
-def batches_visible_to(actor: Any) -> QuerySet[IngestBatch]:
-    """``selectors.batches_for``, less the batches that name a sensor the actor may not see:
-    a batch's ``sensors`` lists every code that arrived (an HTTP push from a logger in a
-    restricted store names it), and its rejected rows quote them. The actor's own imports
-    stay: their file named those codes."""
-    batches = selectors.batches_for(actor)
-    person_id = authz.actor_for(actor).user_id
-    own = Q(by_id=person_id) if person_id is not None else Q(pk__in=[])
-    if not selectors.can_view(actor):
-        return batches.filter(own)
-    hidden = sorted(Sensor.objects.exclude(pk__in=selectors.sensors_for(actor).values("pk"))
-                    .values_list("code", flat=True))
-    for start in range(0, len(hidden), HIDDEN_CODES_PER_CLAUSE):
-        # IngestBatch.sensors is a JSON list: '"CODE"' matches the whole code, quotes
-        # included (JSON "contains" is not available on SQLite).
-        names = Q()
-        for code in hidden[start:start + HIDDEN_CODES_PER_CLAUSE]:
-            names |= Q(sensors__icontains=json.dumps(code))
-        batches = batches.filter(~names | own)
-    return batches
-
-
 def _recent_imports(actor: Any, sensor: Sensor) -> list[IngestBatch]:
     # IngestBatch.sensors is a JSON list of codes; the text match narrows the rows on every
     # engine (JSON "contains" is not available on SQLite) and the exact test follows.
-    candidates = batches_visible_to(actor).filter(
+    candidates = selectors.batches_for(actor).filter(
         source=IngestBatch.Source.FILE, sensors__icontains=json.dumps(sensor.code))[:50]
     return [batch for batch in candidates if sensor.code in batch.sensors][:10]
 
@@ -1123,7 +1096,7 @@ def _import_page(request: HttpRequest, actor: Any, step: _Step) -> HttpResponse:
                                                                  else [])],
         "rejected": (outcome.rejected[:PREVIEW_REJECTED] if outcome else []),
         "units": conservation_forms.UNIT_SUGGESTIONS,
-        "batches": batches_visible_to(actor).filter(source=IngestBatch.Source.FILE)[:20],
+        "batches": selectors.batches_for(actor).filter(source=IngestBatch.Source.FILE)[:20],
         "may_create_sensor": _may(actor, ops.SENSOR_MANAGE),
     }, status=status)
 
@@ -1133,7 +1106,7 @@ def import_result(request: HttpRequest, batch_id: int) -> HttpResponse:
     actor = request.user
     if not selectors.can_view(actor) or not _may(actor, ops.READING_IMPORT):
         return forbidden(request)
-    batch = batches_visible_to(actor).filter(pk=batch_id).first()
+    batch = selectors.batches_for(actor).filter(pk=batch_id).first()
     if batch is None:
         return not_found(request)
     visible = {sensor.code: sensor.pk for sensor in

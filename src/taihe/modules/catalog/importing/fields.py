@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -113,15 +114,16 @@ class _Row:
                 existing.append(item)
 
 
-class FieldKind:
+class FieldKind(ABC):
     """One importable field. ``apply`` stores the cleaned value in the row or raises
     FieldValueError with a message for the person."""
 
     name: str
     required: ClassVar[bool] = False
 
+    @abstractmethod
     def apply(self, text: str, row: _Row) -> None:
-        raise NotImplementedError
+        """Clean ``text`` into ``row``; raise FieldValueError for the person."""
 
 
 class ObjectNumberField(FieldKind):

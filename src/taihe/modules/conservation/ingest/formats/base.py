@@ -8,6 +8,7 @@ duplicates, clock resets, DST) are written once.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -103,7 +104,7 @@ class Layout:
     warnings: list[str] = field(default_factory=list)
 
 
-class LoggerFormat:
+class LoggerFormat(ABC):
     """One vendor format. Subclasses set the class attributes and implement both methods."""
 
     name: ClassVar[str]
@@ -113,13 +114,13 @@ class LoggerFormat:
     convention: ClassVar[DateOrder | None] = None
     """The vendor's date order, used when every date in a file is ambiguous."""
 
+    @abstractmethod
     def detect(self, document: Document) -> float:
         """Confidence 0–1 that the document is in this format."""
-        raise NotImplementedError
 
+    @abstractmethod
     def layout(self, document: Document, options: Options) -> Layout:
         """Read the headers. Raises LoggerFileError when a required header is missing."""
-        raise NotImplementedError
 
     def parse(self, document: Document, options: Options) -> ParseResult:
         """Parse the document into readings (see :func:`read_rows`)."""
