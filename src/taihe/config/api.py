@@ -8,6 +8,7 @@ from taihe.modules.conservation.http import router as conservation_router
 from taihe.modules.directory.http import router as directory_router
 from taihe.modules.notifications.http import router as notifications_router
 from taihe.modules.workbench.http import router as workbench_router
+from taihe.modules.workflows.http import router as workflows_router
 
 api = build_api(
     title="Taihe API",
@@ -22,3 +23,4 @@ api.add_router("/workbench", workbench_router, tags=["workbench"])
 api.add_router("/jobs", jobs_router, tags=["jobs"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/conservation", conservation_router, tags=["conservation"])
+api.add_router("/workflows", workflows_router, tags=["workflows"])

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "taihe.modules.directory",
     "taihe.modules.catalog",
     "taihe.modules.conservation",
+    "taihe.modules.workflows",
     "taihe.modules.notifications",
     "taihe.modules.audit",
     "taihe.modules.workbench",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("catalog/", include("taihe.modules.catalog.urls")),
     path("", include("taihe.modules.catalog.public_urls")),
     path("conservation/", include("taihe.modules.conservation.urls")),
+    path("approvals/", include("taihe.modules.workflows.urls")),
     path("", include("taihe.modules.workbench.urls")),
 ]
 

@@ -85,6 +85,23 @@ def object_title(object_id: int, language: str | None = None) -> str:
     return obj.title_in(language) or text_in(obj.object_name, language) or obj.object_number
 
 
+def visible_object_ids(actor: Any, object_ids: list[int]) -> set[int]:
+    """The objects among ``object_ids`` that ``actor`` may see in the register."""
+    return set(selectors.objects_for(actor).filter(pk__in=object_ids)
+               .values_list("id", flat=True))
+
+
+def visible_location_ids(actor: Any, location_ids: list[int]) -> set[int]:
+    """The locations among ``location_ids`` that ``actor`` may see."""
+    return set(selectors.locations_for(actor).filter(pk__in=location_ids)
+               .values_list("id", flat=True))
+
+
+def location_name(location_id: int, language: str | None = None) -> str:
+    found = Location.objects.filter(pk=location_id).first()
+    return text_in(found.name, language) or found.code if found else ""
+
+
 __all__ = ["LocationInfo", "current_location_of", "location", "location_by_code",
            "location_ids_within", "locations_visible_to", "object_records", "object_title",
-           "objects_at"]
+           "location_name", "objects_at", "visible_location_ids", "visible_object_ids"]

@@ -83,3 +83,36 @@ def people_with_operation(operation_code: str) -> list[int]:
 def department_by_code(code: str) -> DepartmentInfo | None:
     d = Department.objects.filter(code=code).first()
     return DepartmentInfo(d.pk, d.code, d.name_zh, d.name_en, d.parent_id, d.head_id) if d else None
+
+
+def is_within(department_id: int, ancestor_id: int) -> bool:
+    """Whether department ``department_id`` is ``ancestor_id`` or lies below it."""
+    if department_id == ancestor_id:
+        return True
+    found = Department.objects.filter(pk=department_id).first()
+    return found is not None and ancestor_id in found.ancestor_ids()
+
+
+def active_people(person_ids: list[int]) -> set[int]:
+    """The active people among ``person_ids``."""
+    return set(Person.objects.filter(pk__in=person_ids, is_active=True)
+               .values_list("id", flat=True))
+
+
+def department_ids(department_ids: list[int]) -> set[int]:
+    """The departments among ``department_ids`` that exist."""
+    return set(Department.objects.filter(pk__in=department_ids).values_list("id", flat=True))
+
+
+def display_names(person_ids: list[int]) -> dict[int, str]:
+    """Each person's display name (both scripts, as the directory shows them)."""
+    return {p.pk: p.display_name for p in Person.objects.filter(pk__in=person_ids)}
+
+
+def role_exists(code: str) -> bool:
+    return Role.objects.filter(code=code).exists()
+
+
+def roles() -> list[tuple[str, str, str]]:
+    """Every role as (code, Chinese name, English name)."""
+    return list(Role.objects.order_by("code").values_list("code", "name_zh", "name_en"))

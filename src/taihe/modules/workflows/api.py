@@ -1,0 +1,87 @@
+"""How other modules use approvals.
+
+A module registers a subject (the kind of record it asks approval for), starts requests
+with prefilled form data, and reacts to the outcome through events
+(``workflows.request.approved.v1``, ``.rejected.v1``, ``.withdrawn.v1``, ``.cancelled.v1``,
+``.returned.v1``), each published once per outcome, carrying ``subject_code`` and
+``subject_ref``. Subscribe durably: a handler runs at least once, and the kernel records
+each delivery in the handler's transaction, so a database-only handler acts exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from taihe.modules.workflows import services
+from taihe.modules.workflows.models import Request
+from taihe.modules.workflows.resolving import register_working_days
+
+
+@dataclass(frozen=True)
+class Subject:
+    code: str
+    label: Any
+    process_code: str
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    id: int
+    number: str
+    process_code: str
+    status: str
+    applicant_id: int
+    subject_code: str
+    subject_ref: str
+    form_data: dict[str, Any]
+    url: str
+
+
+_SUBJECTS: dict[str, Subject] = {}
+
+
+def register_subject(code: str, label: Any, *, process_code: str) -> Subject:
+    """Declare that requests about ``code`` records go through approval ``process_code``."""
+    subject = Subject(code, label, process_code)
+    _SUBJECTS[code] = subject
+    return subject
+
+
+def subjects() -> list[Subject]:
+    return sorted(_SUBJECTS.values(), key=lambda s: s.code)
+
+
+def _info(request: Request) -> RequestInfo:
+    return RequestInfo(request.pk, request.number, request.process.code, request.status,
+                       request.applicant_id, request.subject_code, request.subject_ref,
+                       dict(request.form_data), services._url(request))
+
+
+def start_request(actor: Any, subject_code: str, subject_ref: str, form_data: dict[str, Any],
+                  *, chosen_approvers: dict[str, Any] | None = None) -> RequestInfo:
+    """Start the subject's approval for ``actor`` with ``form_data`` (validated like a
+    submission from the page: raises ``ValidationFailed`` with field messages)."""
+    subject = _SUBJECTS.get(subject_code)
+    if subject is None:
+        raise LookupError(f"unknown approval subject {subject_code!r}")
+    request = services.do_submit_request(actor, subject.process_code, form_data,
+                                         chosen=chosen_approvers, subject_code=subject_code,
+                                         subject_ref=str(subject_ref))
+    return _info(request)
+
+
+def request(request_id: int) -> RequestInfo | None:
+    found = Request.objects.select_related("process").filter(pk=request_id).first()
+    return _info(found) if found else None
+
+
+def requests_about(subject_code: str, subject_ref: str) -> list[RequestInfo]:
+    """Every request started for one record, newest first."""
+    return [_info(r) for r in Request.objects.select_related("process")
+            .filter(subject_code=subject_code, subject_ref=str(subject_ref))
+            .order_by("-submitted_at", "-id")]
+
+
+__all__ = ["RequestInfo", "Subject", "register_subject", "register_working_days", "request",
+           "requests_about", "start_request", "subjects"]

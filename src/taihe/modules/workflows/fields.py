@@ -1,0 +1,586 @@
+"""Form field types: a registry of small classes that other modules extend.
+
+A form is a list of field definitions (JSON)::
+
+    {"name": "amount", "type": "money", "label": {"zh-hans": "金额", "en": "Amount"},
+     "required": true, "visible_if": {"all": [...]}, "help": {...}, ...type options}
+
+``check_form`` validates the definition (in the designer and on import), ``clean_form``
+validates a submission and returns the values to store, or field messages keyed by field
+name (``items[2].amount`` inside a table).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, ClassVar, Protocol
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from taihe.modules.workflows import formula
+from taihe.modules.workflows.engine import conditions
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class FieldError(ValueError):
+    def __init__(self, message: Any) -> None:
+        self.message = message
+        super().__init__(str(message))
+
+
+class Lookups(Protocol):
+    """What validation and display need from the rest of the system."""
+
+    def people_exist(self, ids: list[int]) -> set[int]: ...
+    def departments_exist(self, ids: list[int]) -> set[int]: ...
+    def locations_visible(self, ids: list[int]) -> set[int]: ...
+    def objects_visible(self, ids: list[int]) -> set[int]: ...
+    def attachments_usable(self, ids: list[int], *, images: bool) -> set[int]: ...
+    def working_days(self, start: dt.date, end: dt.date) -> tuple[Decimal, str]: ...
+    def name_of(self, kind: str, value: int) -> str: ...
+
+
+def label_of(item: dict[str, Any], key: str = "label") -> str:
+    """A field's (or choice's) label in the current language, falling back to the other."""
+    labels = item.get(key) or {}
+    if isinstance(labels, str):
+        return labels
+    language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
+    return str(labels.get(language) or labels.get("en") or labels.get("zh-hans")
+               or item.get("name", ""))
+
+
+class FieldType:
+    code: ClassVar[str]
+    label: ClassVar[Any]
+    #: what branch conditions may ask of the value (see ``conditions.OPERATORS``)
+    kind: ClassVar[str] = "other"
+    options: ClassVar[frozenset[str]] = frozenset()
+
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        """Messages for a bad field definition."""
+        return []
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        """The value to store; raise :class:`FieldError` with what is wrong."""
+        raise NotImplementedError
+
+    def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
+        return "" if value in (None, "", []) else str(value)
+
+
+_REGISTRY: dict[str, FieldType] = {}
+
+
+def register_field_type(field_type: type[FieldType]) -> type[FieldType]:
+    _REGISTRY[field_type.code] = field_type()
+    return field_type
+
+
+def field_type(code: str) -> FieldType | None:
+    return _REGISTRY.get(code)
+
+
+def field_types() -> list[FieldType]:
+    return list(_REGISTRY.values())
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _integer_ids(value: Any, *, multiple: bool) -> list[int]:
+    items = value if isinstance(value, list) else [value]
+    if not multiple and len(items) > 1:
+        raise FieldError(_("Choose only one."))
+    try:
+        return [int(item) for item in items]
+    except (TypeError, ValueError):
+        raise FieldError(_("Choose from the list.")) from None
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise FieldError(_("Enter a number."))
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise FieldError(_("Enter a number.")) from None
+    if not number.is_finite():
+        raise FieldError(_("Enter a number."))
+    return number
+
+
+def _bounds(number: Decimal, field: dict[str, Any]) -> None:
+    if field.get("min") is not None and number < Decimal(str(field["min"])):
+        raise FieldError(_("Enter %(min)s or more.") % {"min": field["min"]})
+    if field.get("max") is not None and number > Decimal(str(field["max"])):
+        raise FieldError(_("Enter %(max)s or less.") % {"max": field["max"]})
+
+
+def _date(value: Any) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise FieldError(_("Enter a date as YYYY-MM-DD.")) from None
+
+
+@register_field_type
+class TextField(FieldType):
+    code = "text"
+    label = _("Text")
+    kind = "text"
+    options = frozenset({"max_length", "placeholder"})
+    default_length = 200
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        text = str(value).strip()
+        limit = int(field.get("max_length") or self.default_length)
+        if len(text) > limit:
+            raise FieldError(_("Use at most %(limit)d characters (this has %(count)d).")
+                             % {"limit": limit, "count": len(text)})
+        return text
+
+
+@register_field_type
+class LongTextField(TextField):
+    code = "textarea"
+    label = _("Long text")
+    default_length = 5000
+
+
+@register_field_type
+class NumberField(FieldType):
+    code = "number"
+    label = _("Number")
+    kind = "number"
+    options = frozenset({"min", "max", "decimals", "unit"})
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        number = _decimal(value)
+        _bounds(number, field)
+        decimals = int(field.get("decimals", 2))
+        if number != round(number, decimals):
+            raise FieldError(_("Use at most %(decimals)d decimal places.")
+                             % {"decimals": decimals})
+        return float(number) if decimals else int(number)
+
+    def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
+        if value in (None, ""):
+            return ""
+        unit = field.get("unit") or ""
+        return f"{value} {unit}".strip()
+
+
+@register_field_type
+class MoneyField(FieldType):
+    code = "money"
+    label = _("Money")
+    kind = "number"
+    options = frozenset({"min", "max", "currency"})
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        number = _decimal(value)
+        _bounds(number, field)
+        if number != round(number, 2):
+            raise FieldError(_("Money has at most two decimal places."))
+        return str(number.quantize(Decimal("0.01")))
+
+    def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
+        if value in (None, ""):
+            return ""
+        currency = field.get("currency") or "CNY"
+        return f"{currency} {Decimal(str(value)):,.2f}"
+
+
+@register_field_type
+class DateField(FieldType):
+    code = "date"
+    label = _("Date")
+    kind = "date"
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        return _date(value).isoformat()
+
+
+@register_field_type
+class DateRangeField(FieldType):
+    """Start and end dates, with the number of working days between them from the
+    attendance calendar when one is installed (weekdays otherwise, and it says so)."""
+
+    code = "daterange"
+    label = _("Date range")
+    kind = "other"
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        if not isinstance(value, dict):
+            raise FieldError(_("Enter a start and an end date."))
+        start, end = _date(value.get("start")), _date(value.get("end"))
+        if end < start:
+            raise FieldError(_("The end date is before the start date."))
+        days, calendar = lookups.working_days(start, end)
+        return {"start": start.isoformat(), "end": end.isoformat(),
+                "days": str(days), "calendar": calendar}
+
+    def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
+        if not value:
+            return ""
+        return str(_("%(start)s to %(end)s (%(days)s working days)")
+                   % {"start": value["start"], "end": value["end"], "days": value["days"]})
+
+
+class _ChoiceBase(FieldType):
+    options = frozenset({"choices"})
+
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        choices = field.get("choices") or []
+        values = [c.get("value") for c in choices if isinstance(c, dict)]
+        if not values or len(values) != len(choices):
+            return [_("Give at least one choice, each with a value and a label.")]
+        if len(set(values)) != len(values):
+            return [_("Two choices have the same value.")]
+        return []
+
+    def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
+        labels = {c["value"]: label_of(c) for c in field.get("choices", [])}
+        items = value if isinstance(value, list) else [] if value in (None, "") else [value]
+        return ", ".join(labels.get(item, str(item)) for item in items)
+
+
+@register_field_type
+class SelectField(_ChoiceBase):
+    code = "select"
+    label = _("Single choice")
+    kind = "choice"
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        if value not in {c["value"] for c in field.get("choices", [])}:
+            raise FieldError(_("%(value)s is not one of the choices.") % {"value": value})
+        return value
+
+
+@register_field_type
+class MultiSelectField(_ChoiceBase):
+    code = "multiselect"
+    label = _("Multiple choice")
+    kind = "choices"
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        items = value if isinstance(value, list) else [value]
+        allowed = [c["value"] for c in field.get("choices", [])]
+        wrong = [str(item) for item in items if item not in allowed]
+        if wrong:
+            raise FieldError(_("%(values)s is not one of the choices.")
+                             % {"values": ", ".join(wrong)})
+        return [choice for choice in allowed if choice in items]
+
+
+class _ReferenceBase(FieldType):
+    options = frozenset({"multiple"})
+    reference = ""
+    missing: ClassVar[Any] = _("Not found.")
+
+    def found(self, ids: list[int], lookups: Lookups) -> set[int]:
+        raise NotImplementedError
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        multiple = bool(field.get("multiple"))
+        ids = list(dict.fromkeys(_integer_ids(value, multiple=multiple)))
+        present = self.found(ids, lookups)
+        if missing := [str(i) for i in ids if i not in present]:
+            raise FieldError(_("%(what)s (%(ids)s)") % {"what": self.missing,
+                                                        "ids": ", ".join(missing)})
+        return ids if multiple else ids[0]
+
+    def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
+        items = value if isinstance(value, list) else [] if value in (None, "") else [value]
+        return ", ".join(lookups.name_of(self.reference, int(item)) for item in items)
+
+
+@register_field_type
+class PersonField(_ReferenceBase):
+    code = "person"
+    label = _("Person")
+    kind = "person"
+    reference = "person"
+    missing = _("No active person with this id")
+
+    def found(self, ids: list[int], lookups: Lookups) -> set[int]:
+        return lookups.people_exist(ids)
+
+
+@register_field_type
+class DepartmentField(_ReferenceBase):
+    code = "department"
+    label = _("Department")
+    kind = "department"
+    reference = "department"
+    missing = _("No department with this id")
+
+    def found(self, ids: list[int], lookups: Lookups) -> set[int]:
+        return lookups.departments_exist(ids)
+
+
+@register_field_type
+class LocationField(_ReferenceBase):
+    code = "location"
+    label = _("Location")
+    reference = "location"
+    missing = _("No location with this id that you may see")
+
+    def found(self, ids: list[int], lookups: Lookups) -> set[int]:
+        return lookups.locations_visible(ids)
+
+
+@register_field_type
+class ObjectField(_ReferenceBase):
+    code = "object"
+    label = _("Collection object")
+    reference = "object"
+    missing = _("No object with this id that you may see")
+
+    def found(self, ids: list[int], lookups: Lookups) -> set[int]:
+        return lookups.objects_visible(ids)
+
+
+@register_field_type
+class AttachmentField(_ReferenceBase):
+    code = "attachment"
+    label = _("Attachment")
+    reference = "attachment"
+    missing = _("Upload the file again (attachment not found)")
+    images = False
+    options = frozenset({"max_files"})
+
+    def found(self, ids: list[int], lookups: Lookups) -> set[int]:
+        return lookups.attachments_usable(ids, images=self.images)
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        ids = super().clean(value if isinstance(value, list) else [value],
+                            {**field, "multiple": True}, lookups)
+        limit = int(field.get("max_files") or 10)
+        if len(ids) > limit:
+            raise FieldError(_("Attach at most %(limit)d files.") % {"limit": limit})
+        return ids
+
+
+@register_field_type
+class ImageField(AttachmentField):
+    code = "image"
+    label = _("Image")
+    images = True
+    missing = _("Upload the image again (not found or not an image)")
+
+
+@register_field_type
+class ComputedField(FieldType):
+    """A number worked out from other fields; the submitted value is ignored."""
+
+    code = "computed"
+    label = _("Computed")
+    kind = "number"
+    options = frozenset({"formula", "decimals", "unit"})
+
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        try:
+            formula.parse(str(field.get("formula") or ""))
+        except formula.FormulaError as error:
+            return [str(error)]
+        return []
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        return value
+
+    def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
+        return NumberField().display(value, field, lookups)
+
+
+@register_field_type
+class TableField(FieldType):
+    """Repeating rows with their own fields; numeric columns listed in ``totals`` are
+    summed under the table."""
+
+    code = "table"
+    label = _("Table")
+    options = frozenset({"columns", "totals", "min_rows", "max_rows"})
+
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        columns = field.get("columns") or []
+        if not columns:
+            return [_("A table needs at least one column.")]
+        problems = list(check_fields(columns, nested=True))
+        names = {c.get("name") for c in columns}
+        numeric = {c.get("name") for c in columns
+                   if (ft := field_type(c.get("type", ""))) and ft.kind == "number"}
+        for total in field.get("totals") or []:
+            if total not in names:
+                problems.append(_("The total %(name)s is not a column.") % {"name": total})
+            elif total not in numeric:
+                problems.append(_("The total %(name)s is not a number column.")
+                                % {"name": total})
+        return problems
+
+    def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        raise FieldError(_("Tables are cleaned row by row."))  # see clean_form
+
+    def totals(self, rows: list[dict[str, Any]], field: dict[str, Any]) -> dict[str, str]:
+        return {name: str(sum((Decimal(str(row.get(name) or 0)) for row in rows), Decimal(0)))
+                for name in field.get("totals") or []}
+
+
+def visible(field: dict[str, Any], values: dict[str, Any], kinds: dict[str, str],
+            applicant_department: int | None, within: Any) -> bool:
+    rule = field.get("visible_if")
+    if not rule:
+        return True
+    return conditions.holds(rule, values, kinds, applicant_department=applicant_department,
+                            within=within)
+
+
+def kinds_of(fields: Iterable[dict[str, Any]]) -> dict[str, str]:
+    return {f["name"]: (ft.kind if (ft := field_type(f.get("type", ""))) else "other")
+            for f in fields}
+
+
+def check_fields(fields: list[dict[str, Any]], *, nested: bool = False) -> list[str]:
+    """Problems with a form definition, each naming the field."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    known = kinds_of(fields)
+    for position, field in enumerate(fields, start=1):
+        name = str(field.get("name") or "")
+        where = name or str(_("field %(n)d") % {"n": position})
+        ft = field_type(str(field.get("type") or ""))
+        if not NAME.match(name):
+            problems.append(str(_("%(field)s: a field name is 1-40 lower-case letters, digits "
+                                  "or _, starting with a letter.") % {"field": where}))
+        if name in seen:
+            problems.append(str(_("%(field)s: two fields have this name.") % {"field": where}))
+        seen.add(name)
+        if ft is None:
+            problems.append(str(_("%(field)s: unknown field type %(type)s.")
+                                % {"field": where, "type": field.get("type")}))
+            continue
+        if nested and ft.code in ("table", "attachment", "image"):
+            problems.append(str(_("%(field)s: a table column cannot be a %(type)s.")
+                                % {"field": where, "type": ft.label}))
+        if not field.get("label") or not label_of(field).strip():
+            problems.append(str(_("%(field)s: give the field a label.") % {"field": where}))
+        problems.extend(f"{where}: {message}" for message in ft.check(field))
+        for clause in (field.get("visible_if") or {}).get("all", []) + \
+                (field.get("visible_if") or {}).get("any", []):
+            if clause.get("field") not in known and \
+                    clause.get("field") != conditions.APPLICANT_DEPARTMENT:
+                problems.append(str(_("%(field)s: shown only if %(other)s, which is not a "
+                                      "field.") % {"field": where, "other": clause.get("field")}))
+        if ft.code == "computed":
+            try:
+                unknown = [r for r in formula.references(str(field.get("formula") or ""))
+                           if r.split(".", 1)[0] not in known]
+            except formula.FormulaError:
+                unknown = []
+            if unknown:
+                problems.append(str(_("%(field)s: the formula uses %(names)s, not fields of "
+                                      "this form.") % {"field": where,
+                                                       "names": ", ".join(sorted(unknown))}))
+    return problems
+
+
+def clean_form(fields: list[dict[str, Any]], data: dict[str, Any], lookups: Lookups, *,
+               applicant_department: int | None, within: Any,
+               prefix: str = "") -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate ``data`` against ``fields``: the values to store and the errors by field.
+    Hidden fields are dropped, computed fields worked out, unknown keys ignored."""
+    kinds = kinds_of(fields)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    raw = data if isinstance(data, dict) else {}
+    for field in fields:
+        ft = field_type(field["type"])
+        if ft is None or ft.code == "computed":
+            continue
+        name = field["name"]
+        value = raw.get(name)
+        if not visible(field, {**raw, **values}, kinds, applicant_department, within):
+            continue
+        key = f"{prefix}{name}"
+        if _is_empty(value):
+            if field.get("required"):
+                errors[key] = str(_("This field is required."))
+            continue
+        if ft.code == "table":
+            rows, row_errors = _clean_table(field, value, lookups, applicant_department,
+                                            within, key)
+            errors.update(row_errors)
+            values[name] = rows
+            continue
+        try:
+            values[name] = ft.clean(value, field, lookups)
+        except FieldError as error:
+            errors[key] = str(error.message)
+    for field in fields:
+        if field.get("type") != "computed":
+            continue
+        if not visible(field, values, kinds, applicant_department, within):
+            continue
+        try:
+            result = formula.evaluate(str(field.get("formula") or "0"),
+                                      {**{f["name"]: None for f in fields}, **values})
+        except formula.FormulaError as error:
+            errors[f"{prefix}{field['name']}"] = str(error)
+            continue
+        decimals = int(field.get("decimals", 2))
+        exponent = Decimal(1).scaleb(-decimals)
+        values[field["name"]] = float(result.quantize(exponent, rounding=ROUND_HALF_UP))
+    return values, errors
+
+
+def _clean_table(field: dict[str, Any], value: Any, lookups: Lookups,
+                 applicant_department: int | None, within: Any,
+                 key: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        return [], {key: str(_("Enter the table as a list of rows."))}
+    errors: dict[str, str] = {}
+    if field.get("max_rows") and len(value) > int(field["max_rows"]):
+        errors[key] = str(_("Use at most %(n)d rows.") % {"n": int(field["max_rows"])})
+    if field.get("min_rows") and len(value) < int(field["min_rows"]):
+        errors[key] = str(_("Add at least %(n)d rows.") % {"n": int(field["min_rows"])})
+    rows = []
+    for number, row in enumerate(value, start=1):
+        cleaned, row_errors = clean_form(field["columns"], row, lookups,
+                                         applicant_department=applicant_department,
+                                         within=within, prefix=f"{key}[{number}].")
+        errors.update(row_errors)
+        rows.append(cleaned)
+    return rows, errors
+
+
+def display_rows(fields: list[dict[str, Any]], values: dict[str, Any],
+                 lookups: Lookups) -> list[dict[str, Any]]:
+    """Label/value pairs for pages and the printed record; tables come with their rows and
+    totals."""
+    shown = []
+    for field in fields:
+        ft = field_type(field.get("type", ""))
+        name = field["name"]
+        if ft is None or name not in values:
+            continue
+        if isinstance(ft, TableField):
+            columns = field.get("columns", [])
+            rows = [[(field_type(c["type"]) or TextField()).display(row.get(c["name"]), c,
+                                                                     lookups)
+                     for c in columns] for row in values[name]]
+            totals = ft.totals(values[name], field)
+            shown.append({"label": label_of(field), "name": name, "table": True,
+                          "columns": [label_of(c) for c in columns], "rows": rows,
+                          "totals": [totals.get(c["name"], "") for c in columns]
+                          if totals else []})
+        else:
+            shown.append({"label": label_of(field), "name": name, "table": False,
+                          "value": ft.display(values[name], field, lookups)})
+    return shown

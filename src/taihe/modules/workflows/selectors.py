@@ -1,0 +1,138 @@
+"""Reads of approvals, always filtered by what the person may see.
+
+A request is readable by its applicant, everyone who has or had a task in it, everyone it
+was copied to, and those who oversee the applicant's department.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from taihe.kernel import authz
+from taihe.kernel.search import match_sql
+from taihe.modules.workflows import operations as ops
+from taihe.modules.workflows.models import CarbonCopy, Process, Request, Task
+
+BOXES = ("todo", "done", "submitted", "cc", "all")
+
+
+def _oversee_filter(actor: Any) -> Q | None:
+    """Rows of departments the actor oversees; None when nowhere."""
+    scope = authz.actor_for(actor).departments_for(ops.REQUEST_OVERSEE.code)
+    if scope is None:
+        return Q()
+    if not scope:
+        return None
+    return Q(department_id__in=sorted(scope))
+
+
+def requests_for(actor: Any) -> QuerySet[Request]:
+    """Every request the actor may read."""
+    if not getattr(actor, "is_authenticated", False):
+        return Request.objects.none()
+    involved = (Q(applicant_id=actor.pk)
+                | Q(Exists(Task.objects.filter(request=OuterRef("pk"), assignee_id=actor.pk)))
+                | Q(Exists(CarbonCopy.objects.filter(request=OuterRef("pk"),
+                                                     person_id=actor.pk))))
+    overseen = _oversee_filter(actor)
+    if overseen is not None:
+        involved |= overseen
+    return Request.objects.filter(involved)
+
+
+def may_read(actor: Any, request: Request) -> bool:
+    return requests_for(actor).filter(pk=request.pk).exists()
+
+
+def may_oversee(actor: Any, request: Request) -> bool:
+    overseen = _oversee_filter(actor)
+    return overseen is not None and Request.objects.filter(overseen, pk=request.pk).exists()
+
+
+def request_for(actor: Any, number: str) -> Request | None:
+    return (requests_for(actor).select_related("process", "version", "applicant")
+            .filter(number=number).first())
+
+
+def pending_tasks_for(actor: Any) -> QuerySet[Task]:
+    if not getattr(actor, "is_authenticated", False):
+        return Task.objects.none()
+    return (Task.objects.filter(assignee_id=actor.pk, status=Task.Status.PENDING)
+            .select_related("request", "request__process", "request__applicant")
+            .order_by("pending_since", "id"))
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    box: str = "todo"
+    text: str = ""
+    process: str = ""
+    status: str = ""
+    submitted_from: dt.date | None = None
+    submitted_to: dt.date | None = None
+
+
+def inbox(actor: Any, query: InboxQuery) -> QuerySet[Request]:
+    """The requests in one inbox box, newest first (to-do: oldest waiting first)."""
+    if not getattr(actor, "is_authenticated", False):
+        return Request.objects.none()
+    person = actor.pk
+    if query.box == "todo":
+        rows = Request.objects.filter(Exists(Task.objects.filter(
+            request=OuterRef("pk"), assignee_id=person, status=Task.Status.PENDING)))
+    elif query.box == "done":
+        rows = Request.objects.filter(Exists(Task.objects.filter(
+            request=OuterRef("pk"), assignee_id=person, acted_at__isnull=False,
+            auto="").exclude(status=Task.Status.PENDING)))
+    elif query.box == "submitted":
+        rows = Request.objects.filter(applicant_id=person)
+    elif query.box == "cc":
+        rows = Request.objects.filter(Exists(CarbonCopy.objects.filter(
+            request=OuterRef("pk"), person_id=person)))
+    else:
+        rows = requests_for(actor)
+    if query.process:
+        rows = rows.filter(process__code=query.process)
+    if query.status:
+        rows = rows.filter(status=query.status)
+    if query.submitted_from:
+        rows = rows.filter(submitted_at__date__gte=query.submitted_from)
+    if query.submitted_to:
+        rows = rows.filter(submitted_at__date__lte=query.submitted_to)
+    text = query.text.strip()
+    if text:
+        found = match_sql("workflow_requests", text)
+        plain = Q(number__icontains=text) | Q(title__icontains=text) | Q(
+            summary__icontains=text)
+        if found is not None:
+            # match_sql quotes every term itself: no user text becomes SQL.
+            plain |= Q(id__in=RawSQL(*found))  # noqa: S611
+        rows = rows.filter(plain)
+    return rows.select_related("process", "applicant").order_by("-submitted_at", "-id")
+
+
+def inbox_counts(person_id: int) -> dict[str, int]:
+    return {
+        "todo": Task.objects.filter(assignee_id=person_id, status=Task.Status.PENDING).count(),
+        "cc_unread": CarbonCopy.objects.filter(person_id=person_id,
+                                               read_at__isnull=True).count(),
+    }
+
+
+def processes_for_design(actor: Any) -> QuerySet[Process]:
+    if not authz.can(actor, ops.PROCESS_MANAGE.code):
+        return Process.objects.none()
+    return Process.objects.select_related("current_version").order_by("category", "code")
+
+
+def process_for_design(actor: Any, process_id: int) -> Process | None:
+    return processes_for_design(actor).filter(pk=process_id).first()
+
+
+def history_of(request: Request) -> QuerySet[Any]:
+    return request.actions.select_related("actor", "on_behalf_of").order_by("at", "id")
