@@ -34,7 +34,7 @@ def test_outsider_sees_only_apps_open_to_everyone(client_for: Any, outsider: Any
 def test_member_sees_directory_but_no_admin_apps(client_for: Any, member: Any) -> None:
     response = client_for(member).get("/")
     assert response.status_code == 200
-    assert tile_codes(response) == ["directory", "notifications", "catalog",
+    assert tile_codes(response) == ["directory", "notifications", "workflows", "catalog",
                                     "catalog.locations", "profile"]
     assert b"/directory/manage/" not in response.content
     assert b"/audit/" not in response.content
@@ -42,7 +42,8 @@ def test_member_sees_directory_but_no_admin_apps(client_for: Any, member: Any) -
 
 def test_hr_sees_people_admin_apps(client_for: Any, hr_person: Any) -> None:
     response = client_for(hr_person).get("/")
-    assert tile_codes(response) == ["directory", "notifications", "catalog", "catalog.locations",
+    assert tile_codes(response) == ["directory", "notifications", "workflows",
+                                    "workflows.design", "catalog", "catalog.locations",
                                     "profile", "directory.people", "directory.roles",
                                     "directory.orgchart"]
 
@@ -51,7 +52,8 @@ def test_administrator_sees_every_app(client_for: Any, admin_person: Any) -> Non
     response = client_for(admin_person).get("/")
     assert response.status_code == 200
     assert tile_codes(response) == [
-        "directory", "notifications", "catalog", "catalog.locations", "catalog.scan",
+        "directory", "notifications", "workflows", "workflows.design", "catalog",
+        "catalog.locations", "catalog.scan",
         "catalog.import", "catalog.loans", "catalog.inventory", "conservation",
         "conservation.alerts", "conservation.import", "conservation.reports", "profile",
         "directory.people",

@@ -565,6 +565,7 @@ def _url(request: Request) -> str:
 
 
 def _cancel_original(cancellation: Request, *, now: dt.datetime) -> None:
+    assert cancellation.cancels_id is not None
     original = lock_rows_query(Request.objects.filter(id=cancellation.cancels_id)).get()
     state = engine.State.from_json(original.state)
     try:

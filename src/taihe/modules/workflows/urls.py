@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taihe.modules.workflows import views
+from taihe.modules.workflows import views, views_design
 
 app_name = "workflows"
 
@@ -15,9 +15,9 @@ urlpatterns = [
     path("attachments/", views.upload, name="upload"),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("delegations/", views.delegations, name="delegations"),
-    path("design/", views.processes, name="processes"),
-    path("design/new/", views.process_create, name="process_create"),
-    path("design/import/", views.process_import, name="process_import"),
-    path("design/<int:process_id>/", views.designer, name="designer"),
-    path("design/<int:process_id>/export.json", views.process_export, name="process_export"),
+    path("design/", views_design.processes, name="processes"),
+    path("design/new/", views_design.process_create, name="process_create"),
+    path("design/import/", views_design.process_import, name="process_import"),
+    path("design/<int:process_id>/", views_design.designer, name="designer"),
+    path("design/<int:process_id>/export.json", views_design.process_export, name="process_export"),
 ]

@@ -7,5 +7,4 @@ def _missing(request: HttpRequest, *args: object, **kwargs: object) -> HttpRespo
 
 
 inbox = catalogue = submit = request_page = act = resubmit = record_pdf = upload = _missing
-attachment = delegations = processes = process_create = process_import = designer = _missing
-process_export = _missing
+attachment = delegations = _missing
