@@ -75,7 +75,9 @@ def _envelope(
 
 def _field_name(location: tuple[Any, ...]) -> str:
     # ninja reports ("body", "payload", "email"); people want "email".
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "form", "payload")]
+    parts = [str(p) for p in location]
+    while parts and parts[0] in ("body", "query", "path", "form", "payload"):
+        parts.pop(0)
     return ".".join(parts) or ".".join(str(p) for p in location)
 
 

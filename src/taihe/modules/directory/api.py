@@ -116,3 +116,9 @@ def role_exists(code: str) -> bool:
 def roles() -> list[tuple[str, str, str]]:
     """Every role as (code, Chinese name, English name)."""
     return list(Role.objects.order_by("code").values_list("code", "name_zh", "name_en"))
+
+
+def departments() -> list[DepartmentInfo]:
+    """Every open department, in tree order (parents before their children)."""
+    return [DepartmentInfo(d.pk, d.code, d.name_zh, d.name_en, d.parent_id, d.head_id)
+            for d in Department.objects.filter(closed_at__isnull=True).order_by("path")]

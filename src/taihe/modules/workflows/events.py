@@ -42,6 +42,15 @@ class RequestCancelled(_RequestEvent):
     name = "workflows.request.cancelled.v1"
 
 
+class ProcessSaved(Event):
+    """A process was created or its details (names, who may start it, open/closed) changed;
+    draft edits of the form and flow are not events until published."""
+
+    name = "workflows.process.saved.v1"
+    process_id: int
+    code: str
+
+
 class ProcessPublished(Event):
     name = "workflows.process.published.v1"
     process_id: int

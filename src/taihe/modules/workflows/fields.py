@@ -50,6 +50,8 @@ def label_of(item: dict[str, Any], key: str = "label") -> str:
     labels = item.get(key) or {}
     if isinstance(labels, str):
         return labels
+    if not isinstance(labels, dict):
+        return str(item.get("name", ""))
     language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
     return str(labels.get(language) or labels.get("en") or labels.get("zh-hans")
                or item.get("name", ""))
@@ -91,7 +93,8 @@ def field_types() -> list[FieldType]:
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    return (value is None or value == [] or value == {}
+            or (isinstance(value, str) and not value.strip()))
 
 
 def _integer_ids(value: Any, *, multiple: bool) -> list[int]:
@@ -116,6 +119,56 @@ def _decimal(value: Any) -> Decimal:
     return number
 
 
+def _rounds_to(number: Decimal, decimals: int) -> bool:
+    """Whether ``number`` has at most ``decimals`` decimal places."""
+    try:
+        return number == round(number, decimals)
+    except ArithmeticError:  # more digits than decimal arithmetic keeps: far too large
+        raise FieldError(_("Enter a smaller number.")) from None
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` as a whole number, or None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,9}", value.strip()):
+        return int(value)
+    return None
+
+
+def _decimals(field: dict[str, Any]) -> int:
+    decimals = field.get("decimals")
+    return 2 if decimals is None else int(decimals)
+
+
+def _option_problems(field: dict[str, Any], *, whole: dict[str, tuple[int, int]],
+                     numbers: tuple[str, ...] = ()) -> list[Any]:
+    """Messages for type options that are not the whole numbers or numbers they must be."""
+    problems: list[Any] = []
+    for option, (low, high) in whole.items():
+        if field.get(option) is None:
+            continue
+        value = _whole(field[option])
+        if value is None or not low <= value <= high:
+            problems.append(_("%(option)s is a whole number from %(low)d to %(high)d.")
+                            % {"option": option, "low": low, "high": high})
+    found = {}
+    for option in numbers:
+        if field.get(option) is None:
+            continue
+        try:
+            found[option] = _decimal(field[option])
+        except FieldError:
+            problems.append(_("%(option)s is a number.") % {"option": option})
+    if "min" in found and "max" in found and found["min"] > found["max"]:
+        problems.append(_("min is more than max."))
+    return problems
+
+
 def _bounds(number: Decimal, field: dict[str, Any]) -> None:
     if field.get("min") is not None and number < Decimal(str(field["min"])):
         raise FieldError(_("Enter %(min)s or more.") % {"min": field["min"]})
@@ -123,9 +176,14 @@ def _bounds(number: Decimal, field: dict[str, Any]) -> None:
         raise FieldError(_("Enter %(max)s or less.") % {"max": field["max"]})
 
 
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _date(value: Any) -> dt.date:
+    if not isinstance(value, str) or not DATE.match(value.strip()):
+        raise FieldError(_("Enter a date as YYYY-MM-DD."))
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise FieldError(_("Enter a date as YYYY-MM-DD.")) from None
 
@@ -138,7 +196,12 @@ class TextField(FieldType):
     options = frozenset({"max_length", "placeholder"})
     default_length = 200
 
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        return _option_problems(field, whole={"max_length": (1, 100000)})
+
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
+        if isinstance(value, (list, dict)):
+            raise FieldError(_("Enter text."))
         text = str(value).strip()
         limit = int(field.get("max_length") or self.default_length)
         if len(text) > limit:
@@ -161,11 +224,14 @@ class NumberField(FieldType):
     kind = "number"
     options = frozenset({"min", "max", "decimals", "unit"})
 
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        return _option_problems(field, whole={"decimals": (0, 10)}, numbers=("min", "max"))
+
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
         number = _decimal(value)
         _bounds(number, field)
-        decimals = int(field.get("decimals", 2))
-        if number != round(number, decimals):
+        decimals = _decimals(field)
+        if not _rounds_to(number, decimals):
             raise FieldError(_("Use at most %(decimals)d decimal places.")
                              % {"decimals": decimals})
         return float(number) if decimals else int(number)
@@ -184,10 +250,13 @@ class MoneyField(FieldType):
     kind = "number"
     options = frozenset({"min", "max", "currency"})
 
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        return _option_problems(field, whole={}, numbers=("min", "max"))
+
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
         number = _decimal(value)
         _bounds(number, field)
-        if number != round(number, 2):
+        if not _rounds_to(number, 2):
             raise FieldError(_("Money has at most two decimal places."))
         return str(number.quantize(Decimal("0.01")))
 
@@ -239,7 +308,12 @@ class _ChoiceBase(FieldType):
 
     def check(self, field: dict[str, Any]) -> list[Any]:
         choices = field.get("choices") or []
-        values = [c.get("value") for c in choices if isinstance(c, dict)]
+        if not isinstance(choices, list):
+            return [_("Give at least one choice, each with a value and a label.")]
+        values = [c.get("value") for c in choices
+                  if isinstance(c, dict) and isinstance(c.get("value"), (str, int))
+                  and not isinstance(c.get("value"), bool) and c.get("value") != ""
+                  and isinstance(c.get("label"), (str, dict)) and label_of(c).strip()]
         if not values or len(values) != len(choices):
             return [_("Give at least one choice, each with a value and a label.")]
         if len(set(values)) != len(values):
@@ -259,7 +333,7 @@ class SelectField(_ChoiceBase):
     kind = "choice"
 
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
-        if value not in {c["value"] for c in field.get("choices", [])}:
+        if value not in [c["value"] for c in field.get("choices", [])]:
             raise FieldError(_("%(value)s is not one of the choices.") % {"value": value})
         return value
 
@@ -357,6 +431,9 @@ class AttachmentField(_ReferenceBase):
     images = False
     options = frozenset({"max_files"})
 
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        return _option_problems(field, whole={"max_files": (1, 100)})
+
     def found(self, ids: list[int], lookups: Lookups) -> set[int]:
         return lookups.attachments_usable(ids, images=self.images)
 
@@ -387,11 +464,12 @@ class ComputedField(FieldType):
     options = frozenset({"formula", "decimals", "unit"})
 
     def check(self, field: dict[str, Any]) -> list[Any]:
+        problems = _option_problems(field, whole={"decimals": (0, 10)})
         try:
             formula.parse(str(field.get("formula") or ""))
         except formula.FormulaError as error:
-            return [str(error)]
-        return []
+            problems.insert(0, str(error))
+        return problems
 
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
         return value
@@ -411,13 +489,22 @@ class TableField(FieldType):
 
     def check(self, field: dict[str, Any]) -> list[Any]:
         columns = field.get("columns") or []
-        if not columns:
+        if not isinstance(columns, list) or not columns:
             return [_("A table needs at least one column.")]
-        problems = list(check_fields(columns, nested=True))
-        names = {c.get("name") for c in columns}
-        numeric = {c.get("name") for c in columns
-                   if (ft := field_type(c.get("type", ""))) and ft.kind == "number"}
-        for total in field.get("totals") or []:
+        problems: list[Any] = list(check_fields(columns, nested=True))
+        problems.extend(_option_problems(field, whole={"min_rows": (0, 1000),
+                                                       "max_rows": (1, 1000)}))
+        low, high = _whole(field.get("min_rows")), _whole(field.get("max_rows"))
+        if low is not None and high is not None and low > high:
+            problems.append(_("min_rows is more than max_rows."))
+        columns = [c for c in columns if isinstance(c, dict)]
+        names = {str(c.get("name")) for c in columns}
+        numeric = {str(c.get("name")) for c in columns
+                   if (ft := field_type(str(c.get("type") or ""))) and ft.kind == "number"}
+        totals = field.get("totals") or []
+        if not isinstance(totals, list):
+            return [*problems, _("The totals are a list of column names.")]
+        for total in map(str, totals):
             if total not in names:
                 problems.append(_("The total %(name)s is not a column.") % {"name": total})
             elif total not in numeric:
@@ -443,16 +530,56 @@ def visible(field: dict[str, Any], values: dict[str, Any], kinds: dict[str, str]
 
 
 def kinds_of(fields: Iterable[dict[str, Any]]) -> dict[str, str]:
-    return {f["name"]: (ft.kind if (ft := field_type(f.get("type", ""))) else "other")
-            for f in fields}
+    return {str(f["name"]): (ft.kind if (ft := field_type(str(f.get("type") or ""))) else "other")
+            for f in fields if isinstance(f, dict) and f.get("name")}
+
+
+def _refers_to_field(reference: str, known: dict[str, str],
+                     columns: dict[str, set[str]]) -> bool:
+    """Whether a formula's ``name`` or ``table.column`` names a field of the form."""
+    name, _dot, column = reference.partition(".")
+    if not column:
+        return name in known
+    return column in columns.get(name, set())
+
+
+def _visibility_problems(rule: Any, where: str, known: dict[str, str]) -> list[str]:
+    """Problems with a field's ``visible_if`` condition."""
+    if not rule:
+        return []
+    clauses = (rule.get("all") or rule.get("any") or []) if isinstance(rule, dict) else None
+    if not isinstance(clauses, list) or not all(isinstance(c, dict) for c in clauses):
+        return [str(_("%(field)s: the condition for showing it is malformed.")
+                    % {"field": where})]
+    problems = []
+    for clause in clauses:
+        other = str(clause.get("field"))
+        kind = "department" if other == conditions.APPLICANT_DEPARTMENT else known.get(other)
+        if kind is None:
+            problems.append(str(_("%(field)s: shown only if %(other)s, which is not a field.")
+                                % {"field": where, "other": other}))
+        elif clause.get("op") not in conditions.OPERATORS.get(kind, conditions.OPERATORS["other"]):
+            problems.append(str(_("%(field)s: shown only if %(other)s, which cannot be tested "
+                                  "with %(op)s.") % {"field": where, "other": other,
+                                                     "op": clause.get("op")}))
+    return problems
 
 
 def check_fields(fields: list[dict[str, Any]], *, nested: bool = False) -> list[str]:
     """Problems with a form definition, each naming the field."""
+    if not isinstance(fields, list):
+        return [str(_("A form is a list of fields."))]
     problems: list[str] = []
     seen: set[str] = set()
     known = kinds_of(fields)
+    columns = {str(f["name"]): {str(c.get("name")) for c in f.get("columns") or []
+                                if isinstance(c, dict)}
+               for f in fields if isinstance(f, dict) and f.get("name")
+               and f.get("type") == "table" and isinstance(f.get("columns"), list)}
     for position, field in enumerate(fields, start=1):
+        if not isinstance(field, dict):
+            problems.append(str(_("field %(n)d: a field is an object.") % {"n": position}))
+            continue
         name = str(field.get("name") or "")
         where = name or str(_("field %(n)d") % {"n": position})
         ft = field_type(str(field.get("type") or ""))
@@ -469,19 +596,16 @@ def check_fields(fields: list[dict[str, Any]], *, nested: bool = False) -> list[
         if nested and ft.code in ("table", "attachment", "image"):
             problems.append(str(_("%(field)s: a table column cannot be a %(type)s.")
                                 % {"field": where, "type": ft.label}))
-        if not field.get("label") or not label_of(field).strip():
+        labels = field.get("label")
+        if not ((isinstance(labels, str) and labels.strip())
+                or (isinstance(labels, dict) and any(str(v).strip() for v in labels.values()))):
             problems.append(str(_("%(field)s: give the field a label.") % {"field": where}))
         problems.extend(f"{where}: {message}" for message in ft.check(field))
-        for clause in (field.get("visible_if") or {}).get("all", []) + \
-                (field.get("visible_if") or {}).get("any", []):
-            if clause.get("field") not in known and \
-                    clause.get("field") != conditions.APPLICANT_DEPARTMENT:
-                problems.append(str(_("%(field)s: shown only if %(other)s, which is not a "
-                                      "field.") % {"field": where, "other": clause.get("field")}))
+        problems.extend(_visibility_problems(field.get("visible_if"), where, known))
         if ft.code == "computed":
             try:
                 unknown = [r for r in formula.references(str(field.get("formula") or ""))
-                           if r.split(".", 1)[0] not in known]
+                           if not _refers_to_field(r, known, columns)]
             except formula.FormulaError:
                 unknown = []
             if unknown:
@@ -500,13 +624,18 @@ def clean_form(fields: list[dict[str, Any]], data: dict[str, Any], lookups: Look
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     raw = data if isinstance(data, dict) else {}
+    hidden: set[str] = set()
     for field in fields:
         ft = field_type(field["type"])
         if ft is None or ft.code == "computed":
             continue
         name = field["name"]
         value = raw.get(name)
-        if not visible(field, {**raw, **values}, kinds, applicant_department, within):
+        # Earlier fields count with their cleaned values, later ones as submitted; a hidden
+        # field counts as empty, whatever was sent for it.
+        context = {k: v for k, v in raw.items() if k not in hidden}
+        if not visible(field, {**context, **values}, kinds, applicant_department, within):
+            hidden.add(name)
             continue
         key = f"{prefix}{name}"
         if _is_empty(value):
@@ -534,9 +663,12 @@ def clean_form(fields: list[dict[str, Any]], data: dict[str, Any], lookups: Look
         except formula.FormulaError as error:
             errors[f"{prefix}{field['name']}"] = str(error)
             continue
-        decimals = int(field.get("decimals", 2))
+        decimals = _decimals(field)
         exponent = Decimal(1).scaleb(-decimals)
-        values[field["name"]] = float(result.quantize(exponent, rounding=ROUND_HALF_UP))
+        try:
+            values[field["name"]] = float(result.quantize(exponent, rounding=ROUND_HALF_UP))
+        except ArithmeticError:
+            errors[f"{prefix}{field['name']}"] = str(_("The formula's result is too large."))
     return values, errors
 
 

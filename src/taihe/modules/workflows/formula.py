@@ -8,6 +8,7 @@ parser and evaluated by walking a short list of allowed node types (nothing else
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,14 +28,22 @@ def parse(formula: str) -> ast.Expression:
     except SyntaxError as error:
         raise FormulaError(_("The formula is not valid: %(error)s") % {"error": error.msg}) \
             from None
+    except (ValueError, RecursionError, MemoryError):  # NUL characters, absurd nesting
+        raise FormulaError(_("The formula is not valid.")) from None
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant,
                                  ast.Name, ast.Attribute, ast.Call, ast.Load, ast.Add, ast.Sub,
                                  ast.Mult, ast.Div, ast.USub, ast.UAdd)):
             raise FormulaError(_("Formulas may only use numbers, fields, + - * / and the "
                                  "functions %(functions)s.") % {"functions": ", ".join(FUNCTIONS)})
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
-            raise FormulaError(_("Formulas may only contain numbers, not text."))
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise FormulaError(_("Formulas may only contain numbers, not text."))
+            if isinstance(node.value, float) and not math.isfinite(node.value):
+                raise FormulaError(_("The number %(value)s is too large.")
+                                   % {"value": node.value})
+        if isinstance(node, ast.Attribute) and not isinstance(node.value, ast.Name):
+            raise FormulaError(_("Write a table column as table.column."))
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
                                                and node.func.id in FUNCTIONS):
             raise FormulaError(_("Unknown function. Use one of %(functions)s.")
@@ -69,6 +78,13 @@ def _decimal(value: Any) -> Decimal:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise FormulaError(_("%(value)s is not a number.") % {"value": value}) from None
+
+
+def _count(value: Any) -> int:
+    """Rows of a table (items of a list); a single filled-in value counts as one."""
+    if isinstance(value, list):
+        return len(value)
+    return 0 if value in (None, "") else 1
 
 
 def evaluate(formula: str, values: dict[str, Any]) -> Decimal:
@@ -121,7 +137,7 @@ def evaluate(formula: str, values: dict[str, Any]) -> Decimal:
             assert isinstance(node.func, ast.Name)
             name = node.func.id
             if name == "count":
-                return Decimal(sum(len(values.get(a.id) or []) if isinstance(a, ast.Name)
+                return Decimal(sum(_count(values.get(a.id)) if isinstance(a, ast.Name)
                                    else len(column(a)) if isinstance(a, ast.Attribute) else 1
                                    for a in node.args))
             found = arguments(node)
@@ -138,4 +154,9 @@ def evaluate(formula: str, values: dict[str, Any]) -> Decimal:
                 return round(found[0], places) if found else Decimal(0)
         raise FormulaError(_("The formula is not valid."))
 
-    return walk(tree)
+    try:
+        return walk(tree)
+    except RecursionError:
+        raise FormulaError(_("The formula is not valid.")) from None
+    except ArithmeticError:  # decimal's InvalidOperation and Overflow: a result too large
+        raise FormulaError(_("The formula's result is too large.")) from None

@@ -155,7 +155,8 @@ class Resolver:
                                             ends_at__gt=now, ended_at__isnull=True)
                   .filter(Q(processes__isnull=True) | Q(processes__id=self.process_id))
                   .order_by("-starts_at").values_list("delegate_id", flat=True).first())
-        if active is None or not directory.active_people([active]):
+        # A stand-in never approves their own request: the absent approver keeps the task.
+        if active is None or active == self.applicant_id or not directory.active_people([active]):
             return person_id
         return int(active)
 

@@ -29,6 +29,7 @@ from taihe.modules.notifications import api as notifications
 from taihe.modules.workflows import engine, events, live, selectors
 from taihe.modules.workflows import fields as field_registry
 from taihe.modules.workflows import operations as ops
+from taihe.modules.workflows.builtin import CANCELLATION_CODE
 from taihe.modules.workflows.engine import definition as definitions
 from taihe.modules.workflows.engine.machine import paths
 from taihe.modules.workflows.models import (
@@ -132,10 +133,21 @@ def do_create_process(actor: Any, data: dict[str, Any]) -> Process:
         raise ValidationFailed(fields={"name_zh": _("Give the approval a Chinese name.")})
     if Process.objects.filter(code=code).exists():
         raise ValidationFailed(fields={"code": _("An approval with this code exists.")})
-    return Process.objects.create(
-        code=code, **values,
-        draft_form=data.get("form") or [],
-        draft_definition=data.get("definition") or {"nodes": [], "settings": {}})
+    form = data.get("form") or []
+    definition = data.get("definition") or {"nodes": [], "settings": {}}
+    if not isinstance(form, list) or not all(isinstance(f, dict) for f in form):
+        raise ValidationFailed(fields={"form": _("The form is a list of fields.")})
+    if not isinstance(definition, dict) or not isinstance(definition.get("nodes"), list):
+        raise ValidationFailed(fields={"definition": _("The process needs a list of nodes.")})
+    with transaction.atomic():
+        process = Process.objects.create(
+            code=code, **values,
+            cancellation_process=Process.objects.filter(code=CANCELLATION_CODE).first(),
+            draft_form=form, draft_definition=definition)
+        publish(events.ProcessSaved(process_id=process.pk, code=code,
+                                    subject_type="workflows.process", subject_id=code,
+                                    after=values))
+    return process
 
 
 def do_save_draft(actor: Any, process_id: int, *, form: Any = None, definition: Any = None,
@@ -154,9 +166,17 @@ def do_save_draft(actor: Any, process_id: int, *, form: Any = None, definition: 
         if not isinstance(definition, dict) or not isinstance(definition.get("nodes"), list):
             raise ValidationFailed(fields={"definition": _("The process needs a list of nodes.")})
         process.draft_definition = definition
-    for key, value in _process_values(details or {}).items():
-        setattr(process, key, value)
-    process.save()
+    changed = {key: value for key, value in _process_values(details or {}).items()
+               if getattr(process, key) != value}
+    with transaction.atomic():
+        before = {key: getattr(process, key) for key in changed}
+        for key, value in changed.items():
+            setattr(process, key, value)
+        process.save()
+        if changed:
+            publish(events.ProcessSaved(process_id=process.pk, code=process.code,
+                                        subject_type="workflows.process",
+                                        subject_id=process.code, before=before, after=changed))
     return process
 
 
@@ -180,7 +200,8 @@ def do_publish_process(actor: Any, process_id: int, *, note: str = "") -> Proces
         process.current_version = version
         process.save(update_fields=["current_version", "updated_at"])
         publish(events.ProcessPublished(process_id=process.pk, code=process.code,
-                                        version=number))
+                                        version=number, subject_type="workflows.process",
+                                        subject_id=process.code))
     return version
 
 
@@ -354,7 +375,11 @@ def startable_processes(actor: Any) -> list[Process]:
         return []
     department = getattr(actor, "department_id", None)
     found = []
-    for process in Process.objects.filter(is_active=True, current_version__isnull=False):
+    # A cancellation approval is started from the approved request it cancels, never alone.
+    serving = Process.objects.filter(cancellation_process__isnull=False).values(
+        "cancellation_process")
+    for process in (Process.objects.filter(is_active=True, current_version__isnull=False)
+                    .exclude(code=CANCELLATION_CODE).exclude(pk__in=serving)):
         wanted = process.starter_departments or []
         if not wanted or (department is not None
                           and any(within(department, int(d)) for d in wanted)):
@@ -451,7 +476,8 @@ def _bind_attachments(request: Request, form: list[dict[str, Any]],
 
 
 def _event_values(request: Request) -> dict[str, Any]:
-    return {"approval_id": request.pk, "number": request.number,
+    return {"subject_type": "workflows.request", "subject_id": request.number,
+            "approval_id": request.pk, "number": request.number,
             "process_code": request.process.code, "subject_code": request.subject_code,
             "subject_ref": request.subject_ref, "applicant_id": request.applicant_id}
 
@@ -635,7 +661,11 @@ def _act(actor: Any, number: str, run: Any, *, kind: str, task_key: int | None =
         request = _locked(actor, number)
         state = engine.State.from_json(request.state)
         key = _task_key(request, actor, task_key) if task_key != -1 else None
-        task = state.task(key) if key is not None else None
+        try:
+            task = state.task(key) if key is not None else None
+        except engine.EngineError:
+            raise ValidationFailed(fields={"task_key": _("This request has no such task.")}) \
+                from None
         files = _comment_attachments(request, actor, attachments)
         try:
             effects = run(request, state, key)

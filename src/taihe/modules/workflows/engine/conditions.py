@@ -80,6 +80,7 @@ def holds(condition: dict[str, Any], values: dict[str, Any], kinds: dict[str, st
           within: Callable[[int | None, int], bool]) -> bool:
     """Whether ``condition`` holds for form ``values`` (field kinds in ``kinds``).
     ``within(a, b)`` says whether department ``a`` is ``b`` or lies below it."""
+    join = all if condition.get("all") else any
     clauses = condition.get("all") or condition.get("any") or []
     if not clauses:
         return True
@@ -93,8 +94,10 @@ def holds(condition: dict[str, Any], values: dict[str, Any], kinds: dict[str, st
             actual = values.get(name)
             kind = kinds.get(name, "other")
         if op == "within":
-            results.append(actual is not None and expected is not None
-                           and within(actual, int(expected)))
+            ancestor = _number(expected)
+            results.append(actual is not None and ancestor is not None
+                           and ancestor.is_finite() and ancestor == int(ancestor)
+                           and within(actual, int(ancestor)))
         else:
             results.append(_compare(op, actual, expected, kind))
-    return all(results) if "all" in condition else any(results)
+    return join(results)

@@ -33,6 +33,9 @@ def validate(definition: Any, field_kinds: dict[str, str]) -> list[str]:
         return [str(_("A process is an object with a list of nodes."))]
     problems: list[str] = []
     settings = definition.get("settings") or {}
+    if not isinstance(settings, dict):
+        problems.append(str(_("Settings: the settings are an object.")))
+        settings = {}
     if settings.get("dedup", "consecutive") not in DEDUP:
         problems.append(str(_("Settings: duplicate approvers must be handled as one of "
                               "%(choices)s.") % {"choices": ", ".join(DEDUP)}))
@@ -94,6 +97,10 @@ def _check_sequence(nodes: Any, kinds: dict[str, str], problems: list[str],
                 continue
             counts = []
             for branch in branches:
+                if not isinstance(branch, dict):
+                    problems.append(str(_("%(node)s: every branch is an object.")
+                                        % {"node": where}))
+                    continue
                 if not branch.get("nodes"):
                     problems.append(str(_("%(node)s: branch %(branch)s is empty.")
                                         % {"node": where, "branch": _where(branch)}))
@@ -144,14 +151,22 @@ def _check_condition(node: dict[str, Any], kinds: dict[str, str], problems: list
             continue
         label = _where(branch)
         when = branch.get("when") or {}
+        if not isinstance(when, dict):
+            problems.append(str(_("%(node)s: branch %(branch)s has a malformed condition.")
+                                % {"node": where, "branch": label}))
+            continue
         clauses = when.get("all") or when.get("any") or []
+        if not isinstance(clauses, list):
+            problems.append(str(_("%(node)s: branch %(branch)s has a malformed condition.")
+                                % {"node": where, "branch": label}))
+            continue
         if not clauses:
             problems.append(str(_("%(node)s: branch %(branch)s has no condition, so the "
                                   "branches after it can never be reached.")
                                 % {"node": where, "branch": label}))
         for clause in clauses:
             _check_clause(node, label, clause, kinds, problems)
-        key = json.dumps(when, sort_keys=True)
+        key = json.dumps(when, sort_keys=True, default=str)
         if key in seen:
             problems.append(str(_("%(node)s: branch %(branch)s has the same condition as an "
                                   "earlier branch, so it can never be reached.")
@@ -236,12 +251,16 @@ def _check_sources(node: dict[str, Any], sources: Any, kinds: dict[str, str],
                                 % {"node": where, "kind": kind}))
         elif kind == "people" and not source.get("ids"):
             problems.append(str(_("%(node)s: name at least one person.") % {"node": where}))
+        elif kind == "people" and (not isinstance(source["ids"], list)
+                                   or not all(_integer(i) > 0 for i in source["ids"])):
+            problems.append(str(_("%(node)s: people are named by their ids.")
+                                % {"node": where}))
         elif kind == "role" and not source.get("code"):
             problems.append(str(_("%(node)s: choose a role.") % {"node": where}))
-        elif kind in ("manager", "manager_chain") and not 1 <= int(source.get("levels") or 0) <= 10:
+        elif kind in ("manager", "manager_chain") and not 1 <= _integer(source.get("levels")) <= 10:
             problems.append(str(_("%(node)s: the manager level is between 1 and 10.")
                                 % {"node": where}))
-        elif kind == "department_head" and not source.get("department_id"):
+        elif kind == "department_head" and _integer(source.get("department_id")) <= 0:
             problems.append(str(_("%(node)s: choose the department whose head approves.")
                                 % {"node": where}))
         elif kind == "form_field" and kinds.get(str(source.get("field"))) != "person":
@@ -249,16 +268,31 @@ def _check_sources(node: dict[str, Any], sources: Any, kinds: dict[str, str],
                                 % {"node": where, "field": source.get("field")}))
 
 
+def _integer(value: Any) -> int:
+    """``value`` as a whole number, or 0 when it is not one."""
+    if isinstance(value, bool):
+        return 0
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return 0
+    return int(number) if number.is_finite() and number == int(number) else 0
+
+
 def _check_timeout(node: dict[str, Any], kinds: dict[str, str], problems: list[str]) -> None:
     timeout = node.get("timeout")
     if not timeout:
         return
     where = _where(node)
+    if not isinstance(timeout, dict):
+        problems.append(str(_("%(node)s: the time limit is between 1 hour and 90 days.")
+                            % {"node": where}))
+        return
     try:
         hours = float(timeout.get("hours") or 0)
     except (TypeError, ValueError):
         hours = 0
-    if not 0 < hours <= 24 * 90:
+    if not 1 <= hours <= 24 * 90:
         problems.append(str(_("%(node)s: the time limit is between 1 hour and 90 days.")
                             % {"node": where}))
     action = timeout.get("action")

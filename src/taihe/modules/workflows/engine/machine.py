@@ -16,6 +16,7 @@ every live task is approved (``sequential``, ``all``) or when an approved task e
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -126,7 +127,7 @@ class State:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> State:
-        values = dict(data)
+        values = copy.deepcopy(dict(data))
         values["tasks"] = [Task(**task) for task in values.get("tasks", [])]
         return cls(**values)
 
@@ -148,6 +149,14 @@ def _walk(nodes: list[dict[str, Any]], container: str,
 def paths(definition: dict[str, Any]) -> dict[str, tuple[dict[str, Any], Path]]:
     """Every node by id, with its path: (sequence, index) pairs from the root down."""
     return {node["id"]: (node, path) for node, path in _walk(definition["nodes"], "", ())}
+
+
+def _mode(node: dict[str, Any]) -> str:
+    """An acting node's mode: approvals default to ``sequential``, handlers (never
+    sequential) to ``any``."""
+    if node["type"] == "handler":
+        return "all" if node.get("mode") == "all" else "any"
+    return str(node.get("mode") or "sequential")
 
 
 def _settings(definition: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +249,8 @@ class _Run:
             acting = self.resolver.delegate(person)
             if acting not in people:
                 people[acting] = person if acting != person else None
-        sequential = node["type"] == "approval" and node.get("mode", "sequential") == "sequential"
+        # Administrators standing in for a missing approver are alternatives: any one decides.
+        sequential = _mode(node) == "sequential" and added != "admin"
         previous: int | None = None
         for acting, original in people.items():
             task = Task(key=state.next_key, node_id=node["id"], kind=node["type"],
@@ -282,7 +292,7 @@ class _Run:
                     self.make_pending(task)
                     changed = True
         live = [t for t in tasks if t.is_live]
-        if node.get("type") == "approval" and node.get("mode") == "any":
+        if _mode(node) == "any" or any(t.added == "admin" for t in tasks):
             finished = any(t.status == APPROVED and not any(
                 o.after == t.key and o.is_live for o in live) for t in live)
         else:
@@ -312,7 +322,8 @@ class _Run:
                       people=(task.assignee,))
 
     def auto_reason(self, task: Task) -> str:
-        if task.kind != "approval" or task.added in ("before", "after", "transfer"):
+        if task.kind != "approval" or task.added in ("before", "after", "transfer",
+                                                     "escalation"):
             return ""
         if self.settings["auto_approve_applicant"] and task.assignee == self.state.applicant:
             return "applicant"
@@ -443,7 +454,8 @@ def _return_to(run: _Run, target_id: str) -> None:
             sequence["node"] = None
             break
         node = nodes[position]
-        branch_id = target_path[depth + 1][0].split(":", 1)[1]
+        # containers are "node id:branch id"; branch ids have no colons, node ids may
+        branch_id = target_path[depth + 1][0].rsplit(":", 1)[1]
         if sequence["at"] != position or sequence.get("node") is None:
             sequence["at"] = position
             sequence["node"] = _fresh_state(node, branch_id)

@@ -1,0 +1,200 @@
+"""Approvals end to end in headless Chromium (Debian's package, never a downloaded build):
+HR designs and publishes a new approval in the designer, staff submits it, a named approver
+approves and two more countersign, and staff sees it approved. Any console error or uncaught
+page error, in any of the five people's browsers, fails the test."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import service_missing
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+DEMO_PASSWORD = "taihe-demo-2026"
+CODE = "e2e-supplies"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: Any) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        service_missing("Chromium", "install Debian's package: apt-get install chromium")
+    data = tmp_path_factory.mktemp("e2e-workflows")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAIHE_")}
+    # A few days of sensor readings: these pages do not show them, the load is quicker.
+    env.update({"TAIHE_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "taihe.config.settings",
+                "PYTHONUNBUFFERED": "1", "TAIHE_DEMO_SENSOR_DAYS": "7"})
+    taihe = [sys.executable, "-m", "taihe.config.cli"]
+    subprocess.run([*taihe, "migrate", "-v", "0"], env=env, check=True, timeout=300)
+    subprocess.run([*taihe, "demo"], env=env, check=True, timeout=300,
+                   stdout=subprocess.DEVNULL)
+    port = _free_port()
+    log = open(data / "server.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen([*taihe, "serve", "--port", str(port)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield instance
+        instance.close()
+
+
+class People:
+    """One signed-in browser context per person; every console error is collected."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.browser = browser
+        self.base = base
+        self.contexts: list[Any] = []
+        self.problems: list[str] = []
+
+    def page_for(self, username: str) -> Any:
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: self.problems.append(
+            f"{username} console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.problems.append(f"{username} page error: {e}"))
+        page.goto(f"{self.base}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{self.base}/")
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def people(browser: Any, server: str) -> Iterator[People]:
+    crowd = People(browser, server)
+    yield crowd
+    crowd.close()
+    assert crowd.problems == [], crowd.problems
+
+
+def _add_field(page: Any, type_code: str, zh: str, en: str, name: str) -> None:
+    page.click(f"#wf-palette button[data-type={type_code}]")
+    field = page.locator("#wf-panel-form .wf-field-list > li.wf-item").last
+    # The new field opens with the focus on its Chinese label, ready to type.
+    page.keyboard.type(zh)
+    field.get_by_label("Label (English)").fill(en)
+    field.get_by_label("Name", exact=True).fill(name)
+    field.get_by_label("Required").check()
+
+
+def _approve(people: People, username: str, url: str) -> str:
+    page = people.page_for(username)
+    page.goto(url)
+    page.locator("button[name=action][value=approve]").click()
+    page.wait_for_url(url)
+    page.wait_for_load_state("networkidle")
+    return str(page.locator("[data-request-status]").get_attribute("data-request-status"))
+
+
+def test_hr_designs_an_approval_that_staff_submits_and_three_approve(
+        server: str, people: People) -> None:
+    # Given HR in the designer with a new approval
+    hr = people.page_for("hr")
+    hr.goto(f"{server}/approvals/design/new/")
+    hr.fill("#id_code", CODE)
+    hr.fill("#id_name_zh", "办公用品")
+    hr.fill("#id_name_en", "Office supplies")
+    hr.click("main button[type=submit]")
+    hr.wait_for_selector("#designer[data-ready]")
+
+    # When HR builds the form: a text field and a money field
+    hr.get_by_role("tab", name="Form").click()
+    _add_field(hr, "text", "事由", "Purpose", "purpose")
+    _add_field(hr, "money", "金额", "Amount", "amount")
+
+    # and the process: the curator approves, then the conservator and registrar countersign
+    hr.get_by_role("tab", name="Process").click()
+    hr.locator("#wf-panel-process .wf-plus").first.click()
+    hr.click("#wf-panel-process [data-node-type=approval]")
+    first = hr.locator("#wf-panel-process .wf-node[data-node=approval_1]")
+    first.get_by_label("Step name").fill("Curator")
+    first.get_by_label("Add a person").fill("curator")
+    first.locator("button[data-person=curator]").click()
+    hr.locator("#wf-panel-process .wf-plus").nth(1).click()
+    hr.click("#wf-panel-process [data-node-type=approval]")
+    second = hr.locator("#wf-panel-process .wf-node[data-node=approval_2]")
+    second.get_by_label("Step name").fill("Countersign")
+    second.get_by_label("When several people approve").select_option("all")
+    for username in ("conservator", "registrar"):
+        second.get_by_label("Add a person").fill(username)
+        second.locator(f"button[data-person={username}]").click()
+    assert second.locator(".wf-chip").count() == 2
+
+    # and checks and publishes it
+    hr.locator("[data-action=check]").click()
+    hr.wait_for_selector("#wf-problems:has-text('No problems')")
+    hr.fill("input[data-key='publish:note']", "Office supplies approval")
+    hr.locator("[data-action=publish]").click()
+    hr.wait_for_selector(".wf-status:has-text('Version 1 is published')")
+    hr.goto(f"{server}/approvals/design/")
+    row = hr.locator(f"tr[data-code='{CODE}']")
+    assert "Version 1" in row.inner_text()
+    assert "Same as published" in row.inner_text()
+
+    # Then staff submits it through the submit page
+    staff = people.page_for("staff")
+    staff.goto(f"{server}/approvals/new/{CODE}/")
+    staff.fill("#id_f_purpose", "Archival boxes for the paper store")
+    staff.fill("#id_f_amount", "356.50")
+    staff.click("main form.wf-form button[type=submit]")
+    staff.wait_for_url(re.compile(r".*/approvals/r/AP-\d{4}-\d{6}/$"))
+    request_url = staff.url
+    assert staff.locator("[data-request-status]").get_attribute(
+        "data-request-status") == "running"
+    assert "Archival boxes for the paper store" in staff.locator("main").inner_text()
+
+    # and the curator approves, then the conservator and the registrar countersign
+    assert _approve(people, "curator", request_url) == "running"
+    assert _approve(people, "conservator", request_url) == "running"
+    assert _approve(people, "registrar", request_url) == "approved"
+
+    # and staff sees the request approved
+    staff.goto(request_url)
+    assert staff.locator("[data-request-status]").get_attribute(
+        "data-request-status") == "approved"
