@@ -49,7 +49,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/http_load.py
 
 messages: install-dev
-	cd src/taihe && DJANGO_SETTINGS_MODULE=taihe.config.settings_test ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete -e html,txt,py --ignore "modules/conservation/science/*" && DJANGO_SETTINGS_MODULE=taihe.config.settings_test ../../$(BIN)/django-admin compilemessages
+	cd src/taihe && DJANGO_SETTINGS_MODULE=taihe.config.settings_test ../../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete -e html,txt,py --ignore "modules/conservation/science/*" && DJANGO_SETTINGS_MODULE=taihe.config.settings_test ../../$(BIN)/django-admin makemessages -d djangojs -l zh_Hans --no-obsolete --ignore "*/vendor/*" && DJANGO_SETTINGS_MODULE=taihe.config.settings_test ../../$(BIN)/django-admin compilemessages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -25,6 +25,10 @@ PACKAGE_DIR = Path(taihe.__file__).resolve().parent
 MESSAGES_DIR = PACKAGE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
 PO_FILE = MESSAGES_DIR / "django.po"
 MO_FILE = MESSAGES_DIR / "django.mo"
+# The JavaScript catalogue (served by /jsi18n/) for scripts that build their own text.
+JS_PO_FILE = MESSAGES_DIR / "djangojs.po"
+JS_MO_FILE = MESSAGES_DIR / "djangojs.mo"
+CATALOGUES = {"django": (PO_FILE, MO_FILE, 400), "djangojs": (JS_PO_FILE, JS_MO_FILE, 100)}
 # Kept out of the catalogue on purpose (as in the makemessages call): the conservation
 # science library is a pure-Python library with no user-facing text.
 IGNORED_DIRS = (PACKAGE_DIR / "modules" / "conservation" / "science",)
@@ -125,10 +129,18 @@ def catalogue() -> tuple[Entry, list[Entry]]:
     return read_po(PO_FILE)
 
 
+@pytest.fixture(scope="module", params=sorted(CATALOGUES))
+def any_catalogue(request: Any) -> tuple[str, Entry, list[Entry]]:
+    """Each shipped catalogue: the checks of (a), (b) and the compiled file hold for both."""
+    header, entries = read_po(CATALOGUES[request.param][0])
+    return request.param, header, entries
+
+
 # --- (a) complete and final ---------------------------------------------------------------------
 
-def test_header_declares_chinese_with_one_plural_form(catalogue: tuple[Entry, list[Entry]]) -> None:
-    header, _ = catalogue
+def test_header_declares_chinese_with_one_plural_form(
+        any_catalogue: tuple[str, Entry, list[Entry]]) -> None:
+    _, header, _ = any_catalogue
     text = header.msgstr[0]
     assert "fuzzy" not in header.flags, "a fuzzy header is skipped by msgfmt, plural rule included"
     assert "Language: zh_Hans\n" in text
@@ -136,12 +148,13 @@ def test_header_declares_chinese_with_one_plural_form(catalogue: tuple[Entry, li
     assert "Plural-Forms: nplurals=1; plural=0;\n" in text
 
 
-def test_every_message_is_translated_and_final(catalogue: tuple[Entry, list[Entry]]) -> None:
-    _, entries = catalogue
-    assert len(entries) > 400
+def test_every_message_is_translated_and_final(
+        any_catalogue: tuple[str, Entry, list[Entry]]) -> None:
+    name, _, entries = any_catalogue
+    assert len(entries) > CATALOGUES[name][2]
     problems = []
     for entry in entries:
-        where = f"django.po:{entry.line} {entry.msgid[:60]!r}"
+        where = f"{name}.po:{entry.line} {entry.msgid[:60]!r}"
         if entry.obsolete:
             problems.append(f"{where}: obsolete entry (run makemessages --no-obsolete)")
         if "fuzzy" in entry.flags:
@@ -154,8 +167,8 @@ def test_every_message_is_translated_and_final(catalogue: tuple[Entry, list[Entr
     assert not problems, "\n".join(problems)
 
 
-def test_no_message_appears_twice(catalogue: tuple[Entry, list[Entry]]) -> None:
-    _, entries = catalogue
+def test_no_message_appears_twice(any_catalogue: tuple[str, Entry, list[Entry]]) -> None:
+    _, _, entries = any_catalogue
     keys = [entry.key for entry in entries]
     assert len(keys) == len(set(keys))
 
@@ -174,8 +187,8 @@ def placeholders(text: str) -> list[str]:
     return sorted(_PLACEHOLDER.findall(text.replace("%%", "")))
 
 
-def test_placeholders_match(catalogue: tuple[Entry, list[Entry]]) -> None:
-    _, entries = catalogue
+def test_placeholders_match(any_catalogue: tuple[str, Entry, list[Entry]]) -> None:
+    name, _, entries = any_catalogue
     problems = []
     for entry in entries:
         expected = placeholders(entry.msgid)
@@ -185,7 +198,7 @@ def test_placeholders_match(catalogue: tuple[Entry, list[Entry]]) -> None:
         for slot, text in entry.msgstr.items():
             found = placeholders(text)
             if found != expected:
-                problems.append(f"django.po:{entry.line} {entry.msgid[:50]!r} msgstr[{slot}]: "
+                problems.append(f"{name}.po:{entry.line} {entry.msgid[:50]!r} msgstr[{slot}]: "
                                 f"{found} != {expected}")
     assert not problems, "\n".join(problems)
 
@@ -198,10 +211,12 @@ def test_placeholder_pattern_sees_every_kind() -> None:
 
 # --- The compiled catalogue is the current one -----------------------------------------------
 
-def test_compiled_catalogue_matches_the_po(catalogue: tuple[Entry, list[Entry]]) -> None:
-    _, entries = catalogue
-    assert MO_FILE.exists(), "run `django-admin compilemessages` in src/taihe"
-    with MO_FILE.open("rb") as handle:
+def test_compiled_catalogue_matches_the_po(
+        any_catalogue: tuple[str, Entry, list[Entry]]) -> None:
+    name, _, entries = any_catalogue
+    mo_file = CATALOGUES[name][1]
+    assert mo_file.exists(), "run `django-admin compilemessages` in src/taihe"
+    with mo_file.open("rb") as handle:
         compiled = pygettext.GNUTranslations(handle)
     stale = []
     for entry in entries:
@@ -215,7 +230,7 @@ def test_compiled_catalogue_matches_the_po(catalogue: tuple[Entry, list[Entry]])
             got = compiled.npgettext(context, entry.msgid, entry.msgid_plural, 2)
         if got != want:
             stale.append(f"{entry.msgid[:60]!r}: .mo has {got[:40]!r}, .po has {want[:40]!r}")
-    assert not stale, "django.mo is out of date; run compilemessages:\n" + "\n".join(stale)
+    assert not stale, f"{name}.mo is out of date; run compilemessages:\n" + "\n".join(stale)
 
 
 # --- (c) Django serves the translations ----------------------------------------------------------
@@ -356,3 +371,26 @@ def test_catalogue_is_in_step_with_the_code(catalogue: tuple[Entry, list[Entry]]
         "\n".join(repr(m) for m in missing)
     assert not stale, f"in django.po but no longer in the code ({hint}):\n" + \
         "\n".join(repr(m) for m in stale)
+
+
+_JS_CALL = re.compile(r"""\b(gettext|ngettext|pgettext)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+
+
+def script_messages() -> set[str]:
+    """What ``makemessages -d djangojs`` collects from our scripts (vendored ones aside)."""
+    found: set[str] = set()
+    for path in sorted(PACKAGE_DIR.rglob("*.js")):
+        if "vendor" in path.parts:
+            continue
+        for match in _JS_CALL.finditer(path.read_text(encoding="utf-8")):
+            found.add(ast.literal_eval(match.group(2)))
+    return found
+
+
+def test_script_catalogue_is_in_step_with_the_scripts() -> None:
+    _, entries = read_po(JS_PO_FILE)
+    in_catalogue = {entry.msgid for entry in entries}
+    in_code = script_messages()
+    assert in_code, "the extractor found no gettext call in the scripts"
+    assert sorted(in_code - in_catalogue) == [], "run `make messages` and translate"
+    assert sorted(in_catalogue - in_code) == [], "run `make messages` (stale entries)"
