@@ -259,7 +259,7 @@ def generate(org: Org, count: int, insert: Callable[[Any, list[dict[str, Any]]],
             acted[task.key] = moment
             engine.reject(version.definition, state, task.key, task.assignee, resolver,
                           to="end" if status == "rejected" else "applicant")
-        elif status == "withdrawn":
+        elif status == "withdrawn" and state.status == "running":
             moment += dt.timedelta(hours=rng.uniform(0.2, 10))
             engine.withdraw(state, applicant)
         year = submitted.year
