@@ -110,7 +110,9 @@ def test_preferences_show_defaults_and_save_choices(client_for: Any, member: Any
     assert response.status_code == 302
     saved = {p.category: (p.in_app, p.email) for p in Preference.objects.filter(person=member)}
     assert saved == {"exports": (True, True), "security": (True, False),
-                     "catalog.loans": (False, False), "conservation.alerts": (False, False)}
+                     "catalog.loans": (False, False), "conservation.alerts": (False, False),
+                     "workflows.copies": (False, False), "workflows.outcomes": (False, False),
+                     "workflows.tasks": (False, False)}
 
 
 def test_unread_badge_in_the_navigation(client_for: Any, member: Any) -> None:

@@ -419,12 +419,14 @@ def test_transfer_hands_the_task_over_in_place() -> None:
     assert pending(state) == [("a", 2)]
 
 
-def test_transferred_task_is_not_auto_approved_for_the_applicant() -> None:
+def test_a_task_cannot_be_transferred_to_the_applicant() -> None:
     definition = process(approval("a", 1), auto_approve_applicant=True)
     resolver = FakeResolver()
     state, _ = start(definition, APPLICANT, resolver)
-    transfer(definition, state, 1, 1, APPLICANT, resolver)
-    assert pending(state) == [("a", APPLICANT)]
+    with pytest.raises(EngineError) as refused:
+        transfer(definition, state, 1, 1, APPLICANT, resolver)
+    assert refused.value.code == "applicant"
+    assert pending(state) == [("a", 1)]
 
 
 @pytest.mark.parametrize(("mode", "position", "order"), [
@@ -473,12 +475,15 @@ def test_add_before_in_or_sign_puts_the_actor_back_to_waiting() -> None:
     assert pending(state) == [("z", 30)]
 
 
-def test_added_applicant_is_not_auto_approved() -> None:
+@pytest.mark.parametrize("position", ["before", "after"])
+def test_the_applicant_cannot_be_added_as_an_approver(position: str) -> None:
     definition = process(approval("a", 1), auto_approve_applicant=True)
     resolver = FakeResolver()
     state, _ = start(definition, APPLICANT, resolver)
-    add_approver(definition, state, 1, 1, APPLICANT, "after", resolver)
-    assert pending(state) == [("a", APPLICANT)]
+    with pytest.raises(EngineError) as refused:
+        add_approver(definition, state, 1, 1, APPLICANT, position, resolver)
+    assert refused.value.code == "applicant"
+    assert pending(state) == [("a", 1)]
 
 
 # --- rejecting and returning ----------------------------------------------------------------
@@ -524,7 +529,7 @@ def test_reject_to_an_earlier_node_runs_it_again() -> None:
     assert pending(state) == [("a", 1)]
     assert Effect("returned_to_node", node_id="a", task_key=key) in effects
     assert [(t.node_id, t.status, t.superseded) for t in state.tasks] == [
-        ("a", APPROVED, True), ("b", APPROVED, True), ("c", REJECTED, False),
+        ("a", APPROVED, True), ("b", APPROVED, True), ("c", REJECTED, True),
         ("a", PENDING, False)]
     # then b and c are asked again
     approve_as(definition, state, 1, resolver)

@@ -249,7 +249,7 @@ def legal_actions(definition: dict[str, Any], state: State,
             actions.append(("reject", lambda k=key, a=actor, to=target: reject(
                 definition, state, k, a, resolver, to=to)))
         taken = {t.assignee for t in state.tasks if t.activation == task.activation and t.is_live}
-        for person in [p for p in POOL if p not in taken]:
+        for person in [p for p in POOL if p not in taken and p != APPLICANT]:
             actions.append(("transfer", lambda k=key, a=actor, p=person: transfer(
                 definition, state, k, a, p, resolver)))
             if task.kind == "approval":

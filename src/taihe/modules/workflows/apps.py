@@ -52,7 +52,8 @@ def _pending_tasks(user: Any) -> list[Any]:
     from taihe.kernel.shell import Todo
     from taihe.modules.workflows.selectors import pending_tasks_for
 
-    return [Todo(title=str(_("Approve: %(title)s") % {"title": task.request.title}),
+    return [Todo(title=str((_("Approve: %(title)s") if task.kind == "approval"
+                            else _("To handle: %(title)s")) % {"title": task.request.title}),
                  url=reverse("workflows:request", args=[task.request.number]),
                  source="workflows", due_at=task.due_at or task.pending_since)
             for task in pending_tasks_for(user)[:20]]

@@ -23,6 +23,7 @@ BOX_CHOICES = (
     ("done", _("Done")),
     ("submitted", _("Submitted by me")),
     ("cc", _("CC'd to me")),
+    ("all", _("All requests I may see")),
 )
 
 ACTIONS = ("approve", "reject", "transfer", "add_before", "add_after", "comment", "withdraw",

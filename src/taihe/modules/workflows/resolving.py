@@ -82,11 +82,17 @@ class Lookups:
         if kind == "department":
             found = directory.department(value)
             return (found.name_zh or found.name_en) if found else f"#{value}"
+        # Names come only for what this reader may see: an id typed into a form must not
+        # reveal a restricted object's title or someone else's file name.
         if kind == "location":
-            return catalog.location_name(value) or f"#{value}"
+            visible = value in self.locations_visible([value])
+            return (catalog.location_name(value) if visible else "") or f"#{value}"
         if kind == "object":
-            return catalog.object_title(value) or f"#{value}"
+            visible = value in self.objects_visible([value])
+            return (catalog.object_title(value) if visible else "") or f"#{value}"
         if kind == "attachment":
+            if value not in self.attachments_usable([value], images=False):
+                return f"#{value}"
             attachment = Attachment.objects.filter(pk=value).first()
             return attachment.name if attachment else f"#{value}"
         return str(value)
@@ -127,15 +133,17 @@ class Resolver:
             if department is None or department.head_id is None:
                 return []
             return sorted(directory.active_people([department.head_id]))
+        # People named in the form or picked by the applicant never include the applicant:
+        # choosing oneself must not approve one's own request.
         if kind == "form_field":
             value = self.values.get(str(source.get("field")))
             wanted = value if isinstance(value, list) else [] if value is None else [value]
             active = directory.active_people([int(i) for i in wanted])
-            return [int(i) for i in wanted if int(i) in active]
+            return [int(i) for i in wanted if int(i) in active and int(i) != self.applicant_id]
         if kind == "applicant_choice":
             wanted = [int(i) for i in self.chosen.get(node_id, [])]
             active = directory.active_people(wanted)
-            return [i for i in wanted if i in active]
+            return [i for i in wanted if i in active and i != self.applicant_id]
         if kind == "applicant":
             return [self.applicant_id]
         return []

@@ -40,7 +40,12 @@ def requests_for(actor: Any) -> QuerySet[Request]:
                 | Q(Exists(Task.objects.filter(request=OuterRef("pk"),
                                                delegated_from_id=actor.pk)))
                 | Q(Exists(CarbonCopy.objects.filter(request=OuterRef("pk"),
-                                                     person_id=actor.pk))))
+                                                     person_id=actor.pk)))
+                # a cancellation and the request it cancels are read together
+                | Q(Exists(Task.objects.filter(request__cancels=OuterRef("pk"),
+                                               assignee_id=actor.pk)))
+                | Q(Exists(Task.objects.filter(request_id=OuterRef("cancels_id"),
+                                               assignee_id=actor.pk))))
     overseen = _oversee_filter(actor)
     if overseen is not None and not overseen.children:
         return Request.objects.all()  # oversees every department
@@ -191,9 +196,10 @@ def allowed_actions(actor: Any, request: Request, tasks: list[Task] | None = Non
     running = request.status == Request.Status.RUNNING
     pending = [t for t in tasks if t.status == Task.Status.PENDING]
     cancel = False
-    if request.status == Request.Status.APPROVED:
+    if request.status == Request.Status.APPROVED and request.cancels_id is None:
         cancellation = request.process.cancellation_process
-        if cancellation is not None and cancellation.current_version_id is not None:
+        if cancellation is not None and cancellation.current_version_id is not None \
+                and cancellation.is_active:
             cancel = applicant and not request.cancellations.filter(
                 status=Request.Status.RUNNING).exists()
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -51,6 +52,8 @@ notifications.register_category("workflows.outcomes", _("Outcome of my approval 
                                 email_by_default=True)
 notifications.register_category("workflows.copies", _("Approvals copied to me"))
 
+logger = logging.getLogger(__name__)
+
 MAX_COMMENT = 2000
 MAX_UPLOAD = 20 * 1024 * 1024
 URGE_INTERVAL = dt.timedelta(minutes=10)
@@ -61,7 +64,7 @@ def _engine_error(error: engine.EngineError) -> Exception:
     if error.code in ("not_assignee", "not_applicant"):
         return PermissionDenied(error.message, code=error.code)
     if error.code in ("bad_return_target", "self_transfer", "self_add", "bad_position",
-                      "already_on_node", "not_approval"):
+                      "already_on_node", "not_approval", "applicant"):
         return ValidationFailed(error.message, code=error.code)
     return Conflict(error.message, code=error.code)
 
@@ -252,19 +255,22 @@ def do_upload_attachment(actor: Any, upload: UploadedFile) -> Attachment:
         raise ValidationFailed(fields={"file": _("Files may be up to 20 MB.")})
     name = (upload.name or "file")[-200:]
     is_image = False
-    if (upload.content_type or "").startswith("image/"):
+    content_type = (upload.content_type or "application/octet-stream")[:100]
+    if content_type.startswith("image/"):
         from PIL import Image, UnidentifiedImageError
 
         try:
             with Image.open(upload) as image:
                 image.verify()
-            is_image = True
+                # served inline, so the type comes from the image, not from the browser
+                content_type = Image.MIME.get(image.format or "", "application/octet-stream")
+            is_image = content_type.startswith("image/")
         except (UnidentifiedImageError, OSError, SyntaxError):
             raise ValidationFailed(fields={"file": _("%(name)s is not a readable image.")
                                            % {"name": name}}) from None
         upload.seek(0)
     return Attachment.objects.create(file=upload, name=name, size=upload.size,
-                                     content_type=(upload.content_type or "")[:100],
+                                     content_type=content_type,
                                      is_image=is_image, uploaded_by=actor)
 
 
@@ -324,9 +330,10 @@ def _next_number(now: dt.datetime) -> str:
 
 
 def _choice_nodes(definition: dict[str, Any]) -> list[dict[str, Any]]:
-    """Top-level approval nodes whose approvers the applicant picks."""
-    return [node for node in definition.get("nodes", [])
-            if node.get("type") in ("approval", "handler")
+    """Steps (inside branches too, CC steps included) whose people the applicant picks:
+    every one is asked at submission, since the branch taken may depend on later edits."""
+    return [node for node, _path in paths(definition).values()
+            if node.get("type") in ("approval", "handler", "cc")
             and any(s.get("kind") == "applicant_choice" for s in node.get("approvers", []))]
 
 
@@ -351,7 +358,11 @@ def _clean_submission(actor: Any, version: ProcessVersion, data: Any,
             wanted = []
         wanted = list(dict.fromkeys(wanted))
         active = directory.active_people(wanted)
-        if not wanted or any(i not in active for i in wanted):
+        if getattr(actor, "pk", None) in wanted and node.get("type") != "cc":
+            errors[f"approvers.{node['id']}"] = str(
+                _("You cannot approve your own request: choose someone else for step "
+                  "%(step)s.") % {"step": node.get("name") or node["id"]})
+        elif not wanted or any(i not in active for i in wanted):
             errors[f"approvers.{node['id']}"] = str(
                 _("Choose who approves at step %(step)s.") % {"step": node.get("name")
                                                               or node["id"]})
@@ -540,10 +551,12 @@ def _apply(request: Request, definition: dict[str, Any], state: engine.State,
         touched.add(task.assignee)
 
     pending: list[int] = []
+    still_pending = {t.key for t in state.tasks if t.status == "pending"}
     for effect in effects:
         node_name = names.get(effect.node_id, "")[:120]
         if effect.kind == "task_pending":
-            pending.extend(effect.people)
+            if effect.task_key in still_pending:  # not decided again within this run
+                pending.extend(effect.people)
         elif effect.kind == "task_auto_approved":
             _history(request, Action.Kind.AUTO_APPROVED, actor=None, at=now,
                      node_id=effect.node_id, node_name=node_name, task_key=effect.task_key,
@@ -578,7 +591,7 @@ def _apply(request: Request, definition: dict[str, Any], state: engine.State,
         notifications.notify([request.applicant_id], category="workflows.outcomes",
                              title=_("%(title)s: %(status)s"), url=_url(request),
                              params={"title": request.title,
-                                     "status": request.get_status_display()})
+                                     "status": Request.Status(request.status).label})
         if request.status == Request.Status.APPROVED and request.cancels_id:
             _cancel_original(request, now=now)
     live.push_counts(touched)
@@ -850,13 +863,18 @@ def do_request_cancellation(actor: Any, number: str, *, reason: str) -> Request:
         raise NotFound(_("No such request."))
     if request.status != Request.Status.APPROVED:
         raise Conflict(_("Only an approved request can be cancelled."))
+    if request.cancels_id is not None:
+        raise Conflict(_("A cancellation cannot itself be cancelled."))
     cancellation = request.process.cancellation_process
-    if cancellation is not None and cancellation.current_version is not None:
+    if cancellation is not None and cancellation.current_version is not None \
+            and cancellation.is_active:
         if request.applicant_id != actor.pk:
             raise PermissionDenied(_("Only the applicant can ask to cancel a request."))
-        if request.cancellations.filter(status=Request.Status.RUNNING).exists():
-            raise Conflict(_("A cancellation of this request is already in approval."))
         with transaction.atomic():
+            # under the original's lock, so two clicks cannot start two cancellations
+            lock_rows_query(Request.objects.filter(pk=request.pk)).get()
+            if request.cancellations.filter(status=Request.Status.RUNNING).exists():
+                raise Conflict(_("A cancellation of this request is already in approval."))
             started = do_submit_request(actor, cancellation.code,
                                         {"request": request.number, "reason": text},
                                         subject_code="workflows.cancellation",
@@ -889,8 +907,10 @@ def do_reassign_task(actor: Any, number: str, *, task_key: int, to: int,
     assignee = task.assignee_id
 
     def run(req: Request, state: engine.State, key: int) -> list[engine.Effect]:
-        return engine.transfer(req.version.definition, state, key, assignee, to,
-                               _resolver(req))
+        effects = engine.transfer(req.version.definition, state, key, assignee, to,
+                                  _resolver(req))
+        state.task(key).auto = "reassigned"  # not the assignee's own act: not in their done box
+        return effects
 
     return _act(actor, number, run, kind=Action.Kind.REASSIGNED, task_key=task_key,
                 comment=text, people=[assignee, to])
@@ -906,65 +926,72 @@ def mark_copy_read(actor: Any, request: Request) -> None:
 
 def handle_due_tasks(now: dt.datetime | None = None) -> int:
     """Apply each overdue task's node rule: remind, escalate, approve or reject. Returns
-    how many tasks were handled. Each runs in its own transaction under the request lock."""
+    how many tasks were handled. Each runs in its own transaction under the request lock;
+    one that fails is logged and pushed back by its period, so it cannot block the rest."""
     now = now or timezone.now()
     handled = 0
     due = list(Task.objects.filter(status=Task.Status.PENDING, due_at__lte=now)
-               .values_list("request_id", "key")[:500])
+               .order_by("due_at").values_list("request_id", "key")[:500])
     for request_id, key in due:
-        with transaction.atomic():
-            request = (lock_rows_query(Request.objects.filter(pk=request_id))
-                       .select_related("version", "process").first())
-            task = Task.objects.filter(request_id=request_id, key=key).first()
-            if request is None or task is None or task.status != Task.Status.PENDING \
-                    or task.due_at is None or task.due_at > now:
-                continue
-            definition = request.version.definition
-            node = paths(definition).get(task.node_id, ({}, ()))[0]
-            timeout = node.get("timeout") or {}
-            action = timeout.get("action", "remind")
-            hours = float(timeout.get("hours") or 24)
-            state = engine.State.from_json(request.state)
-            if action == "escalate":
-                resolver = _resolver(request)
-                targets = [p for p in resolver.approvers({"id": node["id"],
-                                                          "approvers": timeout.get(
-                                                              "escalate_to") or []})
-                           if p != task.assignee_id]
-                effects = engine.machine.escalate(definition, state, key, targets[0],
-                                                  resolver) if targets else []
-                if effects:
-                    _history(request, Action.Kind.ESCALATED, at=now, task_key=key,
-                             node_id=task.node_id, node_name=task.node_name,
-                             people=[task.assignee_id, targets[0]])
-                    _apply(request, definition, state, effects, now=now)
-                    handled += 1
-                    continue
-                action = "remind"
-            if action in ("approve", "reject"):
-                try:
-                    if action == "approve":
-                        effects = engine.approve(definition, state, key, task.assignee_id,
-                                                 _resolver(request))
-                    else:
-                        effects = engine.reject(definition, state, key, task.assignee_id,
-                                                _resolver(request), to="end")
-                except engine.EngineError:
-                    continue
-                _history(request, Action.Kind.TIMED_OUT, at=now, task_key=key,
-                         node_id=task.node_id, node_name=task.node_name, detail=action,
-                         people=[task.assignee_id])
-                _apply(request, definition, state, effects, now=now)
-                handled += 1
-                continue
-            task.reminded_at = now
-            task.due_at = now + dt.timedelta(hours=hours)
-            task.save(update_fields=["reminded_at", "due_at"])
-            _history(request, Action.Kind.REMINDED, at=now, task_key=key,
-                     node_id=task.node_id, node_name=task.node_name,
-                     people=[task.assignee_id])
-            notifications.notify([task.assignee_id], category="workflows.tasks",
-                                 title=_("Overdue: %(title)s is waiting for you"),
-                                 url=_url(request), params={"title": request.title})
-            handled += 1
+        try:
+            handled += _handle_due_task(request_id, key, now)
+        except Exception:
+            logger.exception("time limit of task %s of request %s failed", key, request_id)
+            Task.objects.filter(request_id=request_id, key=key, status=Task.Status.PENDING) \
+                .update(due_at=now + dt.timedelta(hours=1))
     return handled
+
+
+def _handle_due_task(request_id: int, key: int, now: dt.datetime) -> int:
+    with transaction.atomic():
+        request = (lock_rows_query(Request.objects.filter(pk=request_id))
+                   .select_related("version", "process").first())
+        task = Task.objects.filter(request_id=request_id, key=key).first()
+        if request is None or task is None or task.status != Task.Status.PENDING \
+                or task.due_at is None or task.due_at > now:
+            return 0
+        definition = request.version.definition
+        node = paths(definition).get(task.node_id, ({}, ()))[0]
+        timeout = node.get("timeout") or {}
+        action = timeout.get("action", "remind")
+        hours = float(timeout.get("hours") or 24)
+        state = engine.State.from_json(request.state)
+        if action == "escalate":
+            resolver = _resolver(request)
+            targets = [p for p in resolver.approvers({"id": node["id"],
+                                                      "approvers": timeout.get(
+                                                          "escalate_to") or []})
+                       if p not in (task.assignee_id, request.applicant_id)]
+            effects = engine.machine.escalate(definition, state, key, targets[0],
+                                              resolver) if targets else []
+            if effects:
+                state.task(key).auto = "escalated"
+                _history(request, Action.Kind.ESCALATED, at=now, task_key=key,
+                         node_id=task.node_id, node_name=task.node_name,
+                         people=[task.assignee_id, targets[0]])
+                _apply(request, definition, state, effects, now=now)
+                return 1
+            action = "remind"
+        if action in ("approve", "reject"):
+            if action == "approve":
+                effects = engine.approve(definition, state, key, task.assignee_id,
+                                         _resolver(request))
+            else:
+                effects = engine.reject(definition, state, key, task.assignee_id,
+                                        _resolver(request), to="end")
+            state.task(key).auto = "timeout"
+            _history(request, Action.Kind.TIMED_OUT, at=now, task_key=key,
+                     node_id=task.node_id, node_name=task.node_name, detail=action,
+                     people=[task.assignee_id])
+            _apply(request, definition, state, effects, now=now)
+            return 1
+        task.reminded_at = now
+        task.due_at = now + dt.timedelta(hours=hours)
+        task.save(update_fields=["reminded_at", "due_at"])
+        _history(request, Action.Kind.REMINDED, at=now, task_key=key,
+                 node_id=task.node_id, node_name=task.node_name,
+                 people=[task.assignee_id])
+        notifications.notify([task.assignee_id], category="workflows.tasks",
+                             title=_("Overdue: %(title)s is waiting for you"),
+                             url=_url(request), params={"title": request.title})
+        return 1

@@ -114,8 +114,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.GET.get("counts"):
         # What inbox.js fetches on every (re)connect: realtime is only a hint.
         return JsonResponse(counts)
+    oversees = authz.actor_for(actor).departments_for(ops.REQUEST_OVERSEE.code) != frozenset()
+    boxes = [(code, label) for code, label in wf_forms.BOX_CHOICES
+             if code != "all" or oversees]
     box = request.GET.get("box", "todo")
-    box = box if box in BOX_NAMES else "todo"
+    box = box if box in dict(boxes) else "todo"
     filters = wf_forms.InboxFilterForm(request.GET, processes=_process_choices())
     query = selectors.InboxQuery(box=box)
     if filters.is_valid():
@@ -142,7 +145,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "tabs": [{"code": code, "label": label,
                   "count": counts["todo"] if code == "todo" else
                   counts["cc_unread"] if code == "cc" else None}
-                 for code, label in wf_forms.BOX_CHOICES],
+                 for code, label in boxes],
         "may_start": bool(services.startable_processes(actor)),
     })
 
@@ -523,6 +526,12 @@ def resubmit(request: HttpRequest, number: str) -> HttpResponse:
 
 # --- The request page ---------------------------------------------------------------------------
 
+def _has_cancellation_approval(request: Request) -> bool:
+    cancellation = request.process.cancellation_process
+    return (cancellation is not None and cancellation.current_version_id is not None
+            and cancellation.is_active)
+
+
 def _panel(actor: Any, request: Request, tasks: list[Task],
            names: dict[int, str], node_names: dict[str, str]) -> dict[str, Any]:
     """What this person may do with the request now (selectors.allowed_actions)."""
@@ -537,6 +546,7 @@ def _panel(actor: Any, request: Request, tasks: list[Task],
         "may_urge": allowed.urge,
         "may_resubmit": allowed.resubmit,
         "may_cancel": allowed.cancel,
+        "cancel_directly": allowed.cancel and not _has_cancellation_approval(request),
         "reassignable": [{"key": t.key, "label": f"{t.node_name or t.node_id}: "
                           f"{record.person_name(names, t.assignee_id)}"}
                          for t in allowed.reassign],
@@ -562,6 +572,9 @@ def request_page(request: HttpRequest, number: str) -> HttpResponse:
 ACTION_DONE: dict[str, Any] = {
     "approve": gettext_lazy("You approved %(number)s."),
     "reject": gettext_lazy("You rejected %(number)s."),
+    "return_applicant": gettext_lazy("%(number)s is returned to the applicant."),
+    "return_step": gettext_lazy("%(number)s is sent back to an earlier step."),
+    "cancelled": gettext_lazy("%(number)s is cancelled."),
     "transfer": gettext_lazy("%(number)s is transferred."),
     "add_before": gettext_lazy("The approver is added before you."),
     "add_after": gettext_lazy("You approved %(number)s and added the next approver."),
@@ -640,7 +653,13 @@ def act(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _error_text(error))
         return back
     action = form.cleaned_data["action"]
-    messages.success(request, str(ACTION_DONE[action]) % {"number": number})
+    done = action
+    if action == "reject" and form.cleaned_data.get("target") not in ("", None, "end"):
+        done = ("return_applicant" if form.cleaned_data["target"] == "applicant"
+                else "return_step")
+    elif action == "cancel" and isinstance(result, Request) and result.number == number:
+        done = "cancelled"  # an approvals manager cancelled it directly
+    messages.success(request, str(ACTION_DONE[done]) % {"number": number})
     if action == "cancel" and isinstance(result, Request) and result.number != number:
         return redirect("workflows:request", number=result.number)
     return back

@@ -34,6 +34,7 @@ from taihe.modules.workflows import operations as ops
 from taihe.modules.workflows import selectors, services
 from taihe.modules.workflows.engine import conditions
 from taihe.modules.workflows.models import Process, Request
+from taihe.modules.workflows.views import CATEGORY_LABELS
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 """An exported approval is a few kilobytes; two megabytes leaves room for big forms."""
@@ -71,6 +72,7 @@ def processes(request: HttpRequest) -> HttpResponse:
                                     filter=Q(requests__status=Request.Status.RUNNING))))
     return render(request, "workflows/design_list.html", {
         "rows": [{"process": process, "changed": _changed_since_publish(process),
+                  "category": CATEGORY_LABELS.get(process.category, process.category),
                   "running": process.running} for process in rows]})
 
 

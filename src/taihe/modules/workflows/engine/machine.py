@@ -362,6 +362,8 @@ def _pending_task(state: State, key: int, actor: int) -> Task:
 
 
 def _check_newcomer(state: State, task: Task, person: int) -> None:
+    if person == state.applicant:
+        raise EngineError("applicant", _("The applicant cannot approve their own request."))
     if any(t.assignee == person and t.is_live for t in state.tasks
            if t.activation == task.activation):
         raise EngineError("already_on_node",
@@ -441,7 +443,7 @@ def _return_to(run: _Run, target_id: str) -> None:
             task.status = CANCELLED
             run.emit("task_cancelled", node_id=task.node_id, task_key=task.key,
                      people=(task.assignee,), detail="returned")
-        elif task.status == APPROVED:
+        elif task.status in (APPROVED, REJECTED):
             task.superseded = True
     state.last_approvers = []
     # Rebuild the cursor down to the target: blocks still running on the way keep their
@@ -509,7 +511,7 @@ def escalate(definition: dict[str, Any], state: State, key: int, to: int,
              resolver: Resolver) -> list[Effect]:
     """Move a pending task that ran out of time to ``to`` (the node's escalation target)."""
     task = state.task(key)
-    if state.status != RUNNING or task.status != PENDING:
+    if state.status != RUNNING or task.status != PENDING or to == state.applicant:
         return []
     if any(t.assignee == to and t.is_live for t in state.tasks
            if t.activation == task.activation):
