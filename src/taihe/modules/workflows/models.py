@@ -208,7 +208,7 @@ class Action(models.Model):
         REMINDED = "reminded", _("Reminded: time limit passed")
         ESCALATED = "escalated", _("Escalated: time limit passed")
         TIMED_OUT = "timed_out", _("Decided automatically: time limit passed")
-        REASSIGNED = "reassigned", _("Reassigned by an administrator")
+        REASSIGNED = "reassigned", _("Reassigned by an overseer")
         FINISHED = "finished", _("Finished")
 
     request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="actions")

@@ -588,10 +588,18 @@ def _apply(request: Request, definition: dict[str, Any], state: engine.State,
                              params={"title": request.title, "summary": request.summary})
     if request.status != previous_status and request.status in events.OUTCOME_EVENTS:
         publish(events.OUTCOME_EVENTS[request.status](**_event_values(request)))
-        notifications.notify([request.applicant_id], category="workflows.outcomes",
-                             title=_("%(title)s: %(status)s"), url=_url(request),
-                             params={"title": request.title,
-                                     "status": Request.Status(request.status).label})
+        if request.status == Request.Status.WITHDRAWN:
+            # the applicant did it; those whose to-do vanished are told why
+            withdrawn_from = sorted({p for e in effects if e.kind == "task_cancelled"
+                                     for p in e.people})
+            notifications.notify(withdrawn_from, category="workflows.tasks",
+                                 title=_("%(title)s was withdrawn by the applicant"),
+                                 url=_url(request), params={"title": request.title})
+        else:
+            notifications.notify([request.applicant_id], category="workflows.outcomes",
+                                 title=_("%(title)s: %(status)s"), url=_url(request),
+                                 params={"title": request.title,
+                                         "status": Request.Status(request.status).label})
         if request.status == Request.Status.APPROVED and request.cancels_id:
             _cancel_original(request, now=now)
     live.push_counts(touched)
@@ -685,7 +693,8 @@ def _act(actor: Any, number: str, run: Any, *, kind: str, task_key: int | None =
         except engine.EngineError as error:
             raise _engine_error(error) from None
         names = _node_names(request.version.definition)
-        on_behalf = task.delegated_from if task is not None else None
+        on_behalf = (task.delegated_from if task is not None
+                     and kind != Action.Kind.REASSIGNED else None)
         _history(request, kind, actor=history_actor if history_actor is not None else actor,
                  at=now, task_key=key, node_id=task.node_id if task else "",
                  node_name=names.get(task.node_id, "")[:120] if task else "",
