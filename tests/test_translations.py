@@ -373,7 +373,8 @@ def test_catalogue_is_in_step_with_the_code(catalogue: tuple[Entry, list[Entry]]
         "\n".join(repr(m) for m in stale)
 
 
-_JS_CALL = re.compile(r"""\b(gettext|ngettext|pgettext)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+_JS_CALL = re.compile(
+    r"""\b(gettext|ngettext|pgettext)\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
 
 
 def script_messages() -> set[str]:

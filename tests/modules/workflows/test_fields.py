@@ -441,15 +441,15 @@ def test_display_rows() -> None:
               "total": 14.13}
     rows = fields.display_rows(form, values, FakeLookups())
     assert [(r["name"], r.get("value")) for r in rows if not r["table"]] == [
-        ("title", "Repair"), ("n", "2.5 kg"), ("cost", "CNY 1,234.50"), ("eur", "EUR 3.00"),
+        ("title", "Repair"), ("n", "2.50 kg"), ("cost", "CNY 1,234.50"), ("eur", "EUR 3.00"),
         ("kind", "Gamma"), ("tags", "Alpha, zz"), ("who", "Ada, #7"), ("dept", "Lab"),
         ("trip", "2026-03-02 to 2026-03-06 (5 working days)"), ("files", "quote.pdf"),
         ("total", "14.13")]
     assert [r for r in rows if r["table"]] == [{
         "label": "Items", "name": "items", "table": True,
         "columns": ["What", "Amount", "Qty", "Line"],
-        "rows": [["Paper", "CNY 10.00", "2", "20.0"], ["Glue", "CNY 2.50", "", "0.0"]],
-        "totals": ["", "12.50", "", "20.0"]}]
+        "rows": [["Paper", "CNY 10.00", "2", "20.00"], ["Glue", "CNY 2.50", "", "0.00"]],
+        "totals": ["", "12.50", "", "20.00"]}]
 
 
 def test_display_in_chinese_uses_chinese_labels() -> None:

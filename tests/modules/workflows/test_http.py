@@ -92,7 +92,7 @@ EXPENSE_ROWS = [
     {"label": "Items", "name": "items", "table": True, "value": None,
      "columns": ["Thing", "Cost"],
      "rows": [["Kozo tissue", "CNY 800.00"], ["Wheat starch", "CNY 400.00"]],
-     "totals": ["", "1200.00"]},
+     "totals": ["", "1,200.00"]},
 ]
 
 

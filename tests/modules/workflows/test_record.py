@@ -51,7 +51,7 @@ def test_the_record_holds_the_request_path_and_history(
     assert pdf.startswith(b"%PDF-")
     for text in (request.number, "Approval record", "Expense claim (v1)",
                  "Japanese tissue for the scroll repair", "CNY 1,200.00", "Kozo tissue",
-                 "CNY 800.00", "1200.00", "Lab head", "Department head", "Agreed",
+                 "CNY 800.00", "1,200.00", "Lab head", "Department head", "Agreed",
                  "Approved", "Submitted", "Lee Labhead", "Chen Conservation",
                  "Ann Applicant"):
         assert shown(text) in pdf, text

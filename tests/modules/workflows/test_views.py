@@ -364,7 +364,7 @@ def test_request_page_shows_values_path_and_history(client_for: Any, people: dic
     assert values["Amount"] == "CNY 1,200.00"
     table = next(row for row in context["values"] if row["table"])
     assert table["rows"] == [["Kozo tissue", "CNY 800.00"], ["Wheat starch", "CNY 400.00"]]
-    assert table["totals"] == ["", "1200.00"]
+    assert table["totals"] == ["", "1,200.00"]
     steps = [(step.node_id, step.state, [(e.person, e.status, e.comment) for e in step.entries])
              for step in context["path"]]
     assert steps == [

@@ -102,6 +102,17 @@ def location_name(location_id: int, language: str | None = None) -> str:
     return text_in(found.name, language) or found.code if found else ""
 
 
-__all__ = ["LocationInfo", "current_location_of", "location", "location_by_code",
-           "location_ids_within", "locations_visible_to", "object_records", "object_title",
-           "location_name", "objects_at", "visible_location_ids", "visible_object_ids"]
+__all__ = [
+    "LocationInfo",
+    "current_location_of",
+    "location",
+    "location_by_code",
+    "location_ids_within",
+    "location_name",
+    "locations_visible_to",
+    "object_records",
+    "object_title",
+    "objects_at",
+    "visible_location_ids",
+    "visible_object_ids",
+]

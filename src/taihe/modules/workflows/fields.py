@@ -179,6 +179,15 @@ def _bounds(number: Decimal, field: dict[str, Any]) -> None:
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _fixed(value: Any, field: dict[str, Any]) -> str:
+    """A stored number shown with the field's decimal places (2 unless set): 432.0 -> 432.00."""
+    try:
+        decimals = int(field.get("decimals", 2))
+        return f"{Decimal(str(value)):,.{max(0, min(decimals, 10))}f}"
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
+
+
 def _date(value: Any) -> dt.date:
     if not isinstance(value, str) or not DATE.match(value.strip()):
         raise FieldError(_("Enter a date as YYYY-MM-DD."))
@@ -240,7 +249,7 @@ class NumberField(FieldType):
         if value in (None, ""):
             return ""
         unit = field.get("unit") or ""
-        return f"{value} {unit}".strip()
+        return f"{_fixed(value, field)} {unit}".strip()
 
 
 @register_field_type
@@ -516,7 +525,9 @@ class TableField(FieldType):
         raise FieldError(_("Tables are cleaned row by row."))  # see clean_form
 
     def totals(self, rows: list[dict[str, Any]], field: dict[str, Any]) -> dict[str, str]:
-        return {name: str(sum((Decimal(str(row.get(name) or 0)) for row in rows), Decimal(0)))
+        columns = {c.get("name"): c for c in field.get("columns") or [] if isinstance(c, dict)}
+        return {name: _fixed(sum((Decimal(str(row.get(name) or 0)) for row in rows),
+                                 Decimal(0)), columns.get(name) or {})
                 for name in field.get("totals") or []}
 
 
