@@ -15,6 +15,7 @@ from taihe.modules.attendance.rules.calendar import (
     DayKind,
     WorkCalendar,
     covered_years,
+    fixed_statutory_dates,
     parse_holiday_csv,
     statutory_days,
 )
@@ -75,8 +76,8 @@ def test_package_covers_2004_to_2026() -> None:
             D(2025, 10, 1),
             D(2025, 10, 8),
             "National Day",
-            [D(2025, 10, 1), D(2025, 10, 2), D(2025, 10, 3), D(2025, 10, 4), D(2025, 10, 5),
-             D(2025, 10, 6)],
+            # the weekend inside the break (4-5 Oct) is no statutory day: weekly rest decides
+            [D(2025, 10, 1), D(2025, 10, 2), D(2025, 10, 3), D(2025, 10, 6)],
             [D(2025, 10, 7), D(2025, 10, 8)],
             id="2025-national-day-with-mid-autumn",
         ),
@@ -95,8 +96,9 @@ def test_package_covers_2004_to_2026() -> None:
             D(2026, 10, 1),
             D(2026, 10, 7),
             "National Day",
-            [D(2026, 10, 1), D(2026, 10, 2), D(2026, 10, 3), D(2026, 10, 4), D(2026, 10, 5)],
-            [D(2026, 10, 6), D(2026, 10, 7)],
+            # statutory 1-3 Oct; Monday 5 Oct is a day in lieu, Sunday 4 Oct a weekend
+            [D(2026, 10, 1), D(2026, 10, 2), D(2026, 10, 3)],
+            [D(2026, 10, 5), D(2026, 10, 6), D(2026, 10, 7)],
             id="2026-national-day",
         ),
     ],
@@ -255,7 +257,8 @@ def test_precedence(calendar: WorkCalendar, day: date, expected: DayKind) -> Non
 @pytest.mark.parametrize(
     ("start", "end", "office", "museum"),
     [
-        pytest.param(D(2025, 9, 22), D(2025, 10, 12), 11, 11, id="around-national-day-2025"),
+        # the museum works the break's weekend (4-5 Oct): not statutory days
+        pytest.param(D(2025, 9, 22), D(2025, 10, 12), 11, 13, id="around-national-day-2025"),
         pytest.param(D(2025, 1, 20), D(2025, 2, 9), 11, 11, id="around-spring-festival-2025"),
         pytest.param(D(2026, 2, 9), D(2026, 3, 1), 11, 11, id="around-spring-festival-2026"),
         pytest.param(D(2025, 3, 1), D(2025, 3, 31), 21, 26, id="ordinary-march"),
@@ -360,3 +363,37 @@ def test_csv_header(text: str, expected: list[CsvError]) -> None:
     result = parse_holiday_csv(text)
     assert result.errors == expected
     assert result.holidays == {}
+
+
+@pytest.mark.parametrize(
+    ("year", "labour_day", "qingming"),
+    [
+        pytest.param(2007, [D(2007, 5, 1), D(2007, 5, 2), D(2007, 5, 3)], None,
+                     id="1999-rules-three-labour-days-no-qingming"),
+        pytest.param(2019, [D(2019, 5, 1)], D(2019, 4, 5), id="2008-rules-one-labour-day"),
+        pytest.param(2025, [D(2025, 5, 1), D(2025, 5, 2)], D(2025, 4, 4),
+                     id="2024-rules-two-labour-days"),
+    ],
+)
+def test_fixed_statutory_dates_follow_the_revisions(
+    year: int, labour_day: list[date], qingming: date | None
+) -> None:
+    fixed = fixed_statutory_dates(year)
+    assert sorted(fixed["Labour Day"]) == labour_day
+    assert sorted(fixed["National Day"]) == [D(year, 10, 1), D(year, 10, 2), D(year, 10, 3)]
+    assert sorted(fixed["New Year's Day"]) == [D(year, 1, 1)]
+    assert sorted(fixed.get("Tomb-sweeping Day", ())) == ([qingming] if qingming else [])
+
+
+def test_only_statutory_days_of_a_fixed_date_break_pay_as_holidays() -> None:
+    # 2025 Labour Day break 1-5 May: 1-2 statutory (300 %), 3-4 a weekend (200 % for an
+    # office, a normal day for a museum open at weekends), 5 a day in lieu.
+    year = statutory_days(2025)
+    may = [D(2025, 5, day) for day in range(1, 6)]
+    assert [day in year.holidays for day in may] == [True, True, False, False, False]
+    assert [day in year.rest_days_in_lieu for day in may] == [False, False, False, False, True]
+    office, museum = office_calendar(2025), museum_calendar(2025)
+    assert [office.kind(day) for day in may] == [
+        DayKind.HOLIDAY, DayKind.HOLIDAY, DayKind.REST_DAY, DayKind.REST_DAY, DayKind.REST_DAY]
+    assert [museum.kind(day) for day in may] == [
+        DayKind.HOLIDAY, DayKind.HOLIDAY, DayKind.WORKDAY, DayKind.WORKDAY, DayKind.REST_DAY]

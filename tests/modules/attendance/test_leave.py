@@ -88,7 +88,7 @@ def test_leave_duration_office(
         pytest.param(OFFICE, D(2025, 3, 4), D(2025, 3, 9), "4", id="office-tue-to-sun"),
         pytest.param(MUSEUM, D(2025, 3, 4), D(2025, 3, 9), "6", id="museum-tue-to-sun"),
         pytest.param(MUSEUM, D(2025, 3, 9), D(2025, 3, 11), "2", id="museum-over-monday"),
-        pytest.param(MUSEUM, D(2025, 9, 30), D(2025, 10, 12), "5", id="museum-national-day"),
+        pytest.param(MUSEUM, D(2025, 9, 30), D(2025, 10, 12), "7", id="museum-national-day"),
     ],
 )
 def test_leave_duration_per_group(

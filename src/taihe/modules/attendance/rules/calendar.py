@@ -151,16 +151,37 @@ def covered_years() -> tuple[int, int]:
     return min(holiday_dates).year, max(holiday_dates).year
 
 
+def fixed_statutory_dates(year: int) -> dict[str, frozenset[date]]:
+    """The statutory days of the festivals with fixed dates, by the package's English name
+    (全国年节及纪念日放假办法: 1999, 2007, 2013 and 2024 revisions; the 2024 one, in force
+    from 2025, gives Labour Day two days). Qingming is the solar term's day (from 2008)."""
+    import chinese_calendar
+
+    labour_days = 3 if year < 2008 else 1 if year < 2025 else 2
+    found = {
+        "New Year's Day": frozenset({date(year, 1, 1)}),
+        "Labour Day": frozenset(date(year, 5, day) for day in range(1, labour_days + 1)),
+        "National Day": frozenset(date(year, 10, day) for day in (1, 2, 3)),
+    }
+    if year >= 2008:
+        terms = chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 10))
+        found["Tomb-sweeping Day"] = frozenset(day for day, name in terms if name == "清明")
+    return found
+
+
 def statutory_days(year: int) -> StatutoryYear:
     """The holidays (date → English name from the package, e.g. "Spring Festival"), the
     make-up working days and the rest days in lieu of ``year`` from ``chinese-calendar``.
 
-    The package lists every day off of each break and flags those taken in lieu
-    (``in_lieu_days``, what ``is_in_lieu`` reads). The flagged days become rest days; the
-    rest of the break becomes holidays. The package cannot say which of a break's weekend
-    days are the statutory days themselves (2025's Dragon Boat Festival fell on Saturday
-    31 May), so those weekend days count as holidays too: pay errs towards the employee.
-    HR can import the exact list with ``parse_holiday_csv`` (kind ``rest``).
+    The package lists every day off of each break and flags some of those taken in lieu
+    (``in_lieu_days``). Which days of a break are the statutory ones matters for pay (300 %
+    against 200 %, Labour Law art. 44), so for festivals with fixed dates only the
+    statutory dates are holidays (``fixed_statutory_dates``): the break's other weekdays are
+    rest days in lieu and its weekend days follow the group's weekly rest days. For the
+    lunar festivals (Spring Festival, Dragon Boat, Mid-Autumn) the package cannot tell which
+    days are statutory, so every day of their breaks not taken in lieu counts as a holiday:
+    pay errs towards the employee there, and HR's CSV (``parse_holiday_csv``, kind ``rest``)
+    gives the exact list.
 
     Raises ``CalendarDataMissing`` for a year outside the package's range.
     """
@@ -173,11 +194,16 @@ def statutory_days(year: int) -> StatutoryYear:
     all_workdays: Mapping[date, str] = chinese_calendar.workdays
     all_in_lieu: Mapping[date, str] = chinese_calendar.in_lieu_days
     in_lieu = {day: name for day, name in all_in_lieu.items() if day.year == year}
-    holidays = {
-        day: name
-        for day, name in sorted(all_holidays.items())
-        if day.year == year and day not in in_lieu
-    }
+    fixed = fixed_statutory_dates(year)
+    holidays: dict[date, str] = {}
+    for day, name in sorted(all_holidays.items()):
+        if day.year != year or day in in_lieu:
+            continue
+        if name in fixed and day not in fixed[name]:
+            if day.weekday() < 5:
+                in_lieu[day] = name  # a weekday off in the break is a day in lieu
+            continue
+        holidays[day] = name
     workdays = frozenset(day for day in all_workdays if day.year == year)
     return StatutoryYear(holidays, workdays, dict(sorted(in_lieu.items())))
 
