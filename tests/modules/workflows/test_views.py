@@ -172,6 +172,23 @@ def test_inbox_lists_the_boxes_with_counts(client_for: Any, people: dict[str, An
     assert client_for(people["applicant"]).get("/approvals/").context["rows"] == []
 
 
+def test_overseers_have_a_box_of_every_request_they_may_see(
+        client_for: Any, people: dict[str, Any], submit: Callable[..., Request]) -> None:
+    # given a request in the paper lab, under the Conservation overseer's watch
+    request = submit(people["applicant"])
+    # when the overseer opens the "all" box, the request is there though they play no part
+    overseer = client_for(people["overseer"]).get("/approvals/?box=all")
+    assert [tab["code"] for tab in overseer.context["tabs"]] == [
+        "todo", "done", "submitted", "cc", "all"]
+    assert [row["request"].number for row in overseer.context["rows"]] == [request.number]
+    # and a colleague has no such box: asking for it shows their to-do box instead
+    colleague = client_for(people["colleague"]).get("/approvals/?box=all")
+    assert [tab["code"] for tab in colleague.context["tabs"]] == [
+        "todo", "done", "submitted", "cc"]
+    assert colleague.context["box"] == "todo"
+    assert colleague.context["rows"] == []
+
+
 def test_inbox_counts_answer_json_for_the_live_badge(client_for: Any, people: dict[str, Any],
                                                      submit: Callable[..., Request]) -> None:
     submit(people["applicant"])
