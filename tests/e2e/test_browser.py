@@ -4,75 +4,14 @@ console error or uncaught page error."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import service_missing
+from tests.e2e.conftest import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-DEMO_PASSWORD = "taihe-demo-2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: Any) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        service_missing("Chromium", "install Debian's package: apt-get install chromium")
-    data = tmp_path_factory.mktemp("e2e-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAIHE_")}
-    # Sixty days of sensor readings instead of the demo's year: the screens are the same,
-    # the load is six times quicker on a busy CI machine.
-    env.update({"TAIHE_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "taihe.config.settings",
-                "PYTHONUNBUFFERED": "1", "TAIHE_DEMO_SENSOR_DAYS": "60"})
-    taihe = [sys.executable, "-m", "taihe.config.cli"]
-    subprocess.run([*taihe, "migrate", "-v", "0"], env=env, check=True, timeout=300)
-    subprocess.run([*taihe, "demo"], env=env, check=True, timeout=300,
-                   stdout=subprocess.DEVNULL)
-    port = _free_port()
-    log = open(data / "server.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen([*taihe, "serve", "--port", str(port)], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

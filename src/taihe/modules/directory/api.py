@@ -122,3 +122,10 @@ def departments() -> list[DepartmentInfo]:
     """Every open department, in tree order (parents before their children)."""
     return [DepartmentInfo(d.pk, d.code, d.name_zh, d.name_en, d.parent_id, d.head_id)
             for d in Department.objects.filter(closed_at__isnull=True).order_by("path")]
+
+
+def department_lineage(department_id: int | None) -> set[int]:
+    """The department and every department above it (empty for none): one query, for
+    checking "in or under" against many departments at once."""
+    found = Department.objects.filter(pk=department_id).first() if department_id else None
+    return {found.pk, *found.ancestor_ids()} if found else set()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar, Protocol
@@ -57,7 +58,7 @@ def label_of(item: dict[str, Any], key: str = "label") -> str:
                or item.get("name", ""))
 
 
-class FieldType:
+class FieldType(ABC):
     code: ClassVar[str]
     label: ClassVar[Any]
     #: what branch conditions may ask of the value (see ``conditions.OPERATORS``)
@@ -68,9 +69,9 @@ class FieldType:
         """Messages for a bad field definition."""
         return []
 
+    @abstractmethod
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
         """The value to store; raise :class:`FieldError` with what is wrong."""
-        raise NotImplementedError
 
     def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
         return "" if value in (None, "", []) else str(value)
@@ -368,8 +369,9 @@ class _ReferenceBase(FieldType):
     reference = ""
     missing: ClassVar[Any] = _("Not found.")
 
+    @abstractmethod
     def found(self, ids: list[int], lookups: Lookups) -> set[int]:
-        raise NotImplementedError
+        """The ids among ``ids`` that exist and the reader may use."""
 
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
         multiple = bool(field.get("multiple"))

@@ -16,7 +16,14 @@ from django.db.models.expressions import RawSQL
 from taihe.kernel import authz
 from taihe.kernel.search import match_sql
 from taihe.modules.workflows import operations as ops
-from taihe.modules.workflows.models import CarbonCopy, Delegation, Process, Request, Task
+from taihe.modules.workflows.models import (
+    Attachment,
+    CarbonCopy,
+    Delegation,
+    Process,
+    Request,
+    Task,
+)
 
 BOXES = ("todo", "done", "submitted", "cc", "all")
 
@@ -214,6 +221,17 @@ def allowed_actions(actor: Any, request: Request, tasks: list[Task] | None = Non
         cancel=cancel,
         reassign=pending if running and may_oversee(actor, request) else [],
     )
+
+
+def attachment_for(actor: Any, attachment_id: int) -> Attachment | None:
+    """A file, for whoever may read the request it belongs to; before it is attached to
+    one, for its uploader only."""
+    found = Attachment.objects.filter(pk=attachment_id).first()
+    if found is None or not getattr(actor, "is_authenticated", False):
+        return None
+    if found.request_id is None:
+        return found if found.uploaded_by_id == actor.pk else None
+    return found if requests_for(actor).filter(pk=found.request_id).exists() else None
 
 
 def delegations_for(actor: Any) -> QuerySet[Delegation]:

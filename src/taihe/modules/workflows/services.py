@@ -384,7 +384,7 @@ def startable_processes(actor: Any) -> list[Process]:
     """Published, open approvals this person may start."""
     if not authz.can(actor, ops.REQUEST_SUBMIT.code):
         return []
-    department = getattr(actor, "department_id", None)
+    lineage = directory.department_lineage(getattr(actor, "department_id", None))
     found = []
     # A cancellation approval is started from the approved request it cancels, never alone.
     serving = Process.objects.filter(cancellation_process__isnull=False).values(
@@ -392,8 +392,7 @@ def startable_processes(actor: Any) -> list[Process]:
     for process in (Process.objects.filter(is_active=True, current_version__isnull=False)
                     .exclude(code=CANCELLATION_CODE).exclude(pk__in=serving)):
         wanted = process.starter_departments or []
-        if not wanted or (department is not None
-                          and any(within(department, int(d)) for d in wanted)):
+        if not wanted or any(int(d) in lineage for d in wanted):
             found.append(process)
     return found
 

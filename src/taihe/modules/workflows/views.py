@@ -40,7 +40,6 @@ from taihe.modules.workflows import forms as wf_forms
 from taihe.modules.workflows import operations as ops
 from taihe.modules.workflows import record, selectors, services
 from taihe.modules.workflows.models import (
-    Attachment,
     CarbonCopy,
     Delegation,
     Process,
@@ -685,17 +684,10 @@ def upload(request: HttpRequest) -> HttpResponse:
                         status=201)
 
 
-def attachment_readable(actor: Any, attachment: Attachment) -> bool:
-    """Whoever may read the request it belongs to; before that only its uploader."""
-    if attachment.request_id is None:
-        return bool(attachment.uploaded_by_id == actor.pk)
-    return selectors.requests_for(actor).filter(pk=attachment.request_id).exists()
-
-
 @login_required
 def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
-    found = Attachment.objects.filter(pk=attachment_id).first()
-    if found is None or not attachment_readable(request.user, found):
+    found = selectors.attachment_for(request.user, attachment_id)
+    if found is None:
         return not_found(request)
     try:
         handle = found.file.open("rb")
@@ -751,11 +743,10 @@ def delegations(request: HttpRequest) -> HttpResponse:
         status = 422
     now = timezone.now()
     me = int(actor.pk or 0)
-    mine = list(Delegation.objects.filter(person_id=me).prefetch_related("processes")
-                .order_by("-starts_at")[:100])
-    for_me = list(Delegation.objects.filter(delegate_id=me, ended_at__isnull=True,
-                                            ends_at__gt=now)
-                  .prefetch_related("processes").order_by("starts_at")[:100])
+    visible = selectors.delegations_for(actor)
+    mine = list(visible.filter(person_id=me).order_by("-starts_at")[:100])
+    for_me = list(visible.filter(delegate_id=me, ended_at__isnull=True, ends_at__gt=now)
+                  .order_by("starts_at")[:100])
     names = directory.display_names(sorted({d.delegate_id for d in mine}
                                            | {d.person_id for d in for_me}))
     picked = form["delegate"].value() if form.is_bound else None
