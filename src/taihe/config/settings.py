@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "taihe.modules.catalog",
     "taihe.modules.conservation",
     "taihe.modules.workflows",
+    "taihe.modules.attendance",
     "taihe.modules.notifications",
     "taihe.modules.audit",
     "taihe.modules.workbench",

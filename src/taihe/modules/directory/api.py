@@ -129,3 +129,14 @@ def department_lineage(department_id: int | None) -> set[int]:
     checking "in or under" against many departments at once."""
     found = Department.objects.filter(pk=department_id).first() if department_id else None
     return {found.pk, *found.ancestor_ids()} if found else set()
+
+
+def person_ids_by_username(usernames: list[str]) -> dict[str, int]:
+    """The ids of the people with these user names (unknown names are left out)."""
+    return dict(Person.objects.filter(username__in=usernames).values_list("username", "id"))
+
+
+def departments_headed_by(person_id: int) -> list[int]:
+    """The open departments whose head is this person."""
+    return list(Department.objects.filter(head_id=person_id, closed_at__isnull=True)
+                .values_list("id", flat=True))

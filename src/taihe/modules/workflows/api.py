@@ -14,15 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from taihe.modules.workflows import services
+from taihe.modules.workflows import subjects as subject_registry
 from taihe.modules.workflows.models import Request
-from taihe.modules.workflows.resolving import register_working_days
-
-
-@dataclass(frozen=True)
-class Subject:
-    code: str
-    label: Any
-    process_code: str
+from taihe.modules.workflows.resolving import register_working_days, weekdays_between
+from taihe.modules.workflows.subjects import Subject, SubjectCheck
 
 
 @dataclass(frozen=True)
@@ -38,18 +33,15 @@ class RequestInfo:
     url: str
 
 
-_SUBJECTS: dict[str, Subject] = {}
-
-
-def register_subject(code: str, label: Any, *, process_code: str) -> Subject:
-    """Declare that requests about ``code`` records go through approval ``process_code``."""
-    subject = Subject(code, label, process_code)
-    _SUBJECTS[code] = subject
-    return subject
+def register_subject(code: str, label: Any, *, process_code: str,
+                     check: SubjectCheck | None = None) -> Subject:
+    """Declare that requests about ``code`` records go through approval ``process_code``;
+    ``check`` vets every submission of the subject (see ``workflows.subjects``)."""
+    return subject_registry.register(Subject(code, label, process_code, check))
 
 
 def subjects() -> list[Subject]:
-    return sorted(_SUBJECTS.values(), key=lambda s: s.code)
+    return subject_registry.all_subjects()
 
 
 def _info(request: Request) -> RequestInfo:
@@ -62,7 +54,7 @@ def start_request(actor: Any, subject_code: str, subject_ref: str, form_data: di
                   *, chosen_approvers: dict[str, Any] | None = None) -> RequestInfo:
     """Start the subject's approval for ``actor`` with ``form_data`` (validated like a
     submission from the page: raises ``ValidationFailed`` with field messages)."""
-    subject = _SUBJECTS.get(subject_code)
+    subject = subject_registry.find(subject_code)
     if subject is None:
         raise LookupError(f"unknown approval subject {subject_code!r}")
     request = services.do_submit_request(actor, subject.process_code, form_data,
@@ -83,5 +75,5 @@ def requests_about(subject_code: str, subject_ref: str) -> list[RequestInfo]:
             .order_by("-submitted_at", "-id")]
 
 
-__all__ = ["RequestInfo", "Subject", "register_subject", "register_working_days", "request",
-           "requests_about", "start_request", "subjects"]
+__all__ = ["RequestInfo", "Subject", "SubjectCheck", "register_subject", "register_working_days",
+           "request", "requests_about", "start_request", "subjects", "weekdays_between"]

@@ -122,8 +122,10 @@ LEAVE: dict[str, Any] = {
     "form": [
         _field("leave_type", "select", "假期类型", "Leave type", required=True,
                choices=LEAVE_TYPES),
-        _field("period", "daterange", "请假日期", "Dates", required=True,
-               help=_label("首尾两天都计入。", "Both the first and the last day count.")),
+        _field("period", "daterange", "请假日期", "Dates", required=True, half_days=True,
+               help=_label("首尾两天都计入；可从下午开始或到中午结束。",
+                           "Both the first and the last day count; a leave may start in the "
+                           "afternoon or end at noon.")),
         _field("days", "computed", "请假天数", "Working days", formula="days(period)",
                decimals=1, unit="天"),
         _field("reason", "textarea", "请假事由", "Reason", required=True, max_length=1000),

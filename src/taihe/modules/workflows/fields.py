@@ -287,14 +287,28 @@ class DateField(FieldType):
         return _date(value).isoformat()
 
 
+HALVES = ("am", "pm")
+
+
 @register_field_type
 class DateRangeField(FieldType):
     """Start and end dates, with the number of working days between them from the
-    attendance calendar when one is installed (weekdays otherwise, and it says so)."""
+    attendance calendar when one is installed (weekdays otherwise, and it says so).
+
+    With ``half_days`` the range may start in the afternoon (``start_half: "pm"``) or end
+    at noon (``end_half: "am"``); each such half on a working day takes half a day off the
+    count, so a leave from Monday afternoon to Tuesday morning is one day.
+    """
 
     code = "daterange"
     label = _("Date range")
     kind = "other"
+    options = frozenset({"half_days"})
+
+    def check(self, field: dict[str, Any]) -> list[Any]:
+        if field.get("half_days") not in (None, True, False):
+            return [_("Half days is either on or off.")]
+        return []
 
     def clean(self, value: Any, field: dict[str, Any], lookups: Lookups) -> Any:
         if not isinstance(value, dict):
@@ -303,14 +317,32 @@ class DateRangeField(FieldType):
         if end < start:
             raise FieldError(_("The end date is before the start date."))
         days, calendar = lookups.working_days(start, end)
-        return {"start": start.isoformat(), "end": end.isoformat(),
-                "days": str(days), "calendar": calendar}
+        cleaned = {"start": start.isoformat(), "end": end.isoformat(), "calendar": calendar}
+        if field.get("half_days"):
+            start_half = value.get("start_half") or "am"
+            end_half = value.get("end_half") or "pm"
+            if start_half not in HALVES or end_half not in HALVES:
+                raise FieldError(_("Choose morning or afternoon."))
+            if start == end and start_half == "pm" and end_half == "am":
+                raise FieldError(_("A leave cannot start in the afternoon and end the same "
+                                   "morning."))
+            for day, half, taken in ((start, start_half, "pm"), (end, end_half, "am")):
+                if half == taken and lookups.working_days(day, day)[0] > 0:
+                    days -= Decimal("0.5")
+            cleaned.update(start_half=start_half, end_half=end_half)
+        cleaned["days"] = str(days)
+        return cleaned
 
     def display(self, value: Any, field: dict[str, Any], lookups: Lookups) -> str:
         if not value:
             return ""
+        start, end = value["start"], value["end"]
+        if value.get("start_half") == "pm":
+            start = str(_("%(date)s afternoon") % {"date": start})
+        if value.get("end_half") == "am":
+            end = str(_("%(date)s morning") % {"date": end})
         return str(_("%(start)s to %(end)s (%(days)s working days)")
-                   % {"start": value["start"], "end": value["end"], "days": value["days"]})
+                   % {"start": start, "end": end, "days": value["days"]})
 
 
 class _ChoiceBase(FieldType):

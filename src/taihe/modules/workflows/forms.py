@@ -138,7 +138,13 @@ def read_value(field: dict[str, Any], post: Any, key: str,
         return [value for value in post.getlist(key) if value] or None
     if kind == "daterange":
         start, end = post.get(f"{key}.start", "").strip(), post.get(f"{key}.end", "").strip()
-        return {"start": start, "end": end} if start or end else None
+        if not (start or end):
+            return None
+        found = {"start": start, "end": end}
+        for half in ("start_half", "end_half"):
+            if post.get(f"{key}.{half}"):
+                found[half] = post.get(f"{key}.{half}", "").strip()
+        return found
     if kind in REFERENCE_TYPES:
         return _reference(post, key, bool(field.get("multiple")))
     if kind in FILE_TYPES:

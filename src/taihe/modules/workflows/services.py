@@ -27,7 +27,7 @@ from taihe.kernel.events import publish
 from taihe.kernel.search import clear, index_documents
 from taihe.modules.directory import api as directory
 from taihe.modules.notifications import api as notifications
-from taihe.modules.workflows import engine, events, live, selectors
+from taihe.modules.workflows import engine, events, live, selectors, subjects
 from taihe.modules.workflows import fields as field_registry
 from taihe.modules.workflows import operations as ops
 from taihe.modules.workflows.builtin import CANCELLATION_CODE
@@ -343,8 +343,8 @@ def choice_nodes(version: ProcessVersion) -> list[dict[str, Any]]:
 
 def _clean_submission(actor: Any, version: ProcessVersion, data: Any,
                       chosen: dict[str, Any] | None, *, request_id: int | None = None,
-                      department_id: int | None = None) -> tuple[dict[str, Any],
-                                                                 dict[str, list[int]]]:
+                      department_id: int | None = None,
+                      subject_code: str = "") -> tuple[dict[str, Any], dict[str, list[int]]]:
     lookups = Lookups(actor, request_id=request_id)
     values, errors = field_registry.clean_form(
         version.form, data if isinstance(data, dict) else {}, lookups,
@@ -367,6 +367,8 @@ def _clean_submission(actor: Any, version: ProcessVersion, data: Any,
                 _("Choose who approves at step %(step)s.") % {"step": node.get("name")
                                                               or node["id"]})
         picked[node["id"]] = wanted
+    if not errors and subject_code:
+        errors.update(subjects.problems(subject_code, actor, values, request_id))
     if errors:
         raise ValidationFailed(_("Some values are not valid."), fields=errors)
     return values, picked
@@ -415,7 +417,8 @@ def do_submit_request(actor: Any, process_code: str, data: Any, *,
     version = process.current_version
     department_id = getattr(actor, "department_id", None)
     values, picked = _clean_submission(actor, version, data, chosen,
-                                       department_id=department_id)
+                                       department_id=department_id,
+                                       subject_code=subject_code or process.subject_code)
     now = timezone.now()
     with transaction.atomic():
         resolver = Resolver(applicant_id=actor.pk, department_id=department_id,
@@ -798,7 +801,8 @@ def do_resubmit(actor: Any, number: str, data: Any, *, chosen: dict[str, Any] | 
         raise PermissionDenied(_("Only the applicant can resubmit a request."))
     values, picked = _clean_submission(actor, existing.version, data, chosen,
                                        request_id=existing.pk,
-                                       department_id=existing.department_id)
+                                       department_id=existing.department_id,
+                                       subject_code=existing.subject_code)
 
     def run(request: Request, state: engine.State, key: None) -> list[engine.Effect]:
         if state.status != engine.machine.RETURNED:

@@ -230,6 +230,9 @@ class FieldView:
     error: str = ""
     start: str = ""
     end: str = ""
+    half_days: bool = False
+    start_half: str = "am"
+    end_half: str = "pm"
     values: list[str] = field(default_factory=list)
     choices: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
@@ -324,6 +327,9 @@ class FormRenderer:
         elif kind == "daterange":
             found = value if isinstance(value, dict) else {}
             view.start, view.end = str(found.get("start") or ""), str(found.get("end") or "")
+            view.half_days = bool(definition.get("half_days"))
+            view.start_half = str(found.get("start_half") or "am")
+            view.end_half = str(found.get("end_half") or "pm")
         elif kind in wf_forms.REFERENCE_TYPES or kind in wf_forms.FILE_TYPES:
             items = value if isinstance(value, list) else [] if value in (None, "") else [value]
             reference = "attachment" if kind in wf_forms.FILE_TYPES else kind

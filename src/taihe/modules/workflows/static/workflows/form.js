@@ -239,6 +239,11 @@
     return isFinite(value) ? value : null;
   }
 
+  function isWeekday(text) {
+    var day = new Date(text + "T00:00:00");
+    return !isNaN(day) && day.getDay() !== 0 && day.getDay() !== 6;
+  }
+
   function weekdays(start, end) {
     var from = new Date(start + "T00:00:00"), to = new Date(end + "T00:00:00");
     if (isNaN(from) || isNaN(to) || to < from) { return null; }
@@ -260,9 +265,17 @@
       return own.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
     }
     if (type === "daterange") {
-      var start = own[0] ? own[0].value : "", end = own[1] ? own[1].value : "";
+      var part = function (suffix) {
+        var found = own.filter(function (i) { return i.name.slice(-suffix.length) === suffix; });
+        return found.length ? found[0].value : "";
+      };
+      var start = part(".start"), end = part(".end");
       if (!start && !end) { return null; }
-      return { start: start, end: end, days: start && end ? weekdays(start, end) : null };
+      var days = start && end ? weekdays(start, end) : null;
+      // A preview only (weekdays): the server counts with the attendance calendar.
+      if (days !== null && part(".start_half") === "pm" && isWeekday(start)) { days -= 0.5; }
+      if (days !== null && part(".end_half") === "am" && isWeekday(end)) { days -= 0.5; }
+      return { start: start, end: end, days: days };
     }
     if (type === "table") {
       return Array.prototype.map.call(field.querySelectorAll("[data-rows] > [data-row]"),
