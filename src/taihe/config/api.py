@@ -2,6 +2,7 @@
 
 from taihe.kernel.http.api import build_api
 from taihe.kernel.http.jobs import router as jobs_router
+from taihe.modules.attendance.http import router as attendance_router
 from taihe.modules.audit.http import router as audit_router
 from taihe.modules.catalog.http import router as catalog_router
 from taihe.modules.conservation.http import router as conservation_router
@@ -24,3 +25,4 @@ api.add_router("/jobs", jobs_router, tags=["jobs"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/conservation", conservation_router, tags=["conservation"])
 api.add_router("/workflows", workflows_router, tags=["workflows"])
+api.add_router("/attendance", attendance_router, tags=["attendance"])

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("taihe.modules.catalog.public_urls")),
     path("conservation/", include("taihe.modules.conservation.urls")),
     path("approvals/", include("taihe.modules.workflows.urls")),
+    path("attendance/", include("taihe.modules.attendance.urls")),
     path("", include("taihe.modules.workbench.urls")),
 ]
 

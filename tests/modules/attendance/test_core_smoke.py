@@ -25,15 +25,16 @@ def test_late_day_and_month_close(member: Any, hr_person: Any, office: Any, join
 def test_leave_is_deducted_on_approval(member: Any, hr_person: Any, admin_person: Any,
                                        office: Any, join: Any, clock: Any,
                                        run_commit_hooks: Any, museum: Any) -> None:
-    from taihe.modules.workflows import api as workflows
     from taihe.modules.directory.models import Person
+    from taihe.modules.workflows import api as workflows
     from taihe.modules.workflows.models import Task
     from taihe.modules.workflows.services import do_approve, do_request_cancellation
 
     join(member, office)
     annual = LeaveType.objects.get(code="annual")
     LedgerEntry.objects.create(person=member, leave_type=annual, kind="grant",
-                               on=date(2026, 1, 1), amount=5, recorded_at=local(date(2026, 1, 1), 0))
+                               on=date(2026, 1, 1), amount=5,
+                               recorded_at=local(date(2026, 1, 1), 0))
     with run_commit_hooks():
         info = workflows.start_request(member, "attendance.leave", "", {
             "leave_type": "annual", "period": {"start": "2026-11-09", "end": "2026-11-10",

@@ -10,7 +10,7 @@ import pytest
 
 from taihe.kernel.errors import Conflict, ValidationFailed
 from taihe.kernel.testing.events import captured_events
-from taihe.modules.workflows import api, services
+from taihe.modules.workflows import api, services, subjects
 from taihe.modules.workflows.models import Process, Request
 from tests.modules.workflows.conftest import EXPENSE_DATA
 
@@ -22,7 +22,7 @@ def subject(expense: Process) -> Iterator[api.Subject]:
     """Purchases (a pretend module's records) go through the expense approval."""
     registered = api.register_subject(SUBJECT, "Purchase", process_code="expense")
     yield registered
-    api._SUBJECTS.pop(SUBJECT, None)
+    subjects._SUBJECTS.pop(SUBJECT, None)
 
 
 def event_summary(events: list[Any]) -> list[tuple[str, str, str, str]]:

@@ -246,6 +246,19 @@ def test_catalogue_groups_what_the_person_may_start(client_for: Any, people: dic
     assert "/approvals/new/expense/" in response.content.decode()
 
 
+def test_a_link_prefills_simple_fields_and_nothing_else(client_for: Any,
+                                                        people: dict[str, Any],
+                                                        expense: Process) -> None:
+    # given a link carrying a purpose, an amount and a value for the items table
+    response = client_for(people["applicant"]).get(
+        "/approvals/new/expense/?f.purpose=Frames&f.amount=120&f.items=ignored")
+    # then the simple fields start with those values and the table does not
+    fields = {field.name: field for field in response.context["fields"]}
+    assert (fields["purpose"].text, fields["amount"].text) == ("Frames", "120")
+    assert fields["items"].rows == [] or all(
+        cell.text == "" for row in fields["items"].rows for cell in row)
+
+
 def test_a_process_closed_to_the_department_is_forbidden(
         client_for: Any, people: dict[str, Any], publish: Callable[..., Process],
         museum: dict[str, Any]) -> None:

@@ -1,2 +1,3 @@
-"""Attendance, leave and overtime (issue 8). So far: the pure rules in ``rules``; the
-Django app (models, services, pages) is built on them next."""
+"""Attendance, leave and overtime: calendars, shifts and rosters, verified punches, the
+daily result of every person, balances, the month close and the payroll export. The pure
+rules live in ``rules``; design in docs/decisions/0010-attendance.md."""

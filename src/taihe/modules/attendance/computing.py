@@ -28,17 +28,25 @@ from taihe.modules.attendance.models import (
     Month,
     Overtime,
     Punch,
+    PunchCorrection,
 )
 from taihe.modules.attendance.rulebook import GroupRules, Rulebook, load_rulebook
 from taihe.modules.attendance.rules.calendar import DayKind, dates_between
 from taihe.modules.attendance.rules.daily import DailyInput, DailyResult, compute_day
 from taihe.modules.attendance.rules.daily import Punch as PunchFact
 from taihe.modules.attendance.rules.overtime import SettlementMode, classify, settle
-from taihe.modules.attendance.rules.shifts import FixedShift, FlexibleShift, Interval
+from taihe.modules.attendance.rules.shifts import (
+    AnyShift,
+    FixedShift,
+    FlexibleShift,
+    Interval,
+    scheduled_intervals,
+)
 from taihe.modules.directory import api as directory
 
 HALF = Decimal("0.5")
 ONE = Decimal(1)
+CENTS = Decimal("0.01")
 PRESENT = {"on_time", "late", "left_early", "late_and_left_early", "missing_punch_in",
            "missing_punch_out", "partial_leave"}
 """Statuses of a day the person came to work."""
@@ -85,6 +93,8 @@ class OvertimeFact:
     start: datetime
     end: datetime
     compensation: str
+    work_date: date | None = None
+    """The date the request is for; None applies it to any day judged with it."""
 
 
 def day_fraction(fact: AbsenceFact, day: date) -> Decimal:
@@ -98,17 +108,14 @@ def day_fraction(fact: AbsenceFact, day: date) -> Decimal:
 
 def _half_bounds(shift: Any, day: date, zone: tzinfo) -> tuple[datetime, datetime]:
     """Where the morning ends and the afternoon starts for a half-day leave: the break of a
-    split shift, the middle of a one-segment shift, noon for flexible hours."""
+    split shift, the middle of a one-segment shift, noon for flexible hours. Taken from the
+    shift's real intervals, so a split night shift's second part lies on the next date."""
     if isinstance(shift, FixedShift):
-        segments = shift.segments
-        if len(segments) >= 2:
-            return (local_midnight(day, zone).replace(hour=segments[0].end.hour,
-                                                      minute=segments[0].end.minute),
-                    local_midnight(day, zone).replace(hour=segments[1].start.hour,
-                                                      minute=segments[1].start.minute))
-        start = local_midnight(day, zone).replace(hour=segments[0].start.hour,
-                                                  minute=segments[0].start.minute)
-        middle = start + timedelta(minutes=segments[0].wall_minutes / 2)
+        intervals = scheduled_intervals(shift, day, zone)
+        if len(intervals) >= 2:
+            return intervals[0][1], intervals[1][0]
+        start, end = intervals[0]
+        middle = start + (end - start) / 2
         return middle, middle
     noon = local_midnight(day, zone).replace(hour=12)
     return noon, noon
@@ -134,11 +141,17 @@ class Facts:
 
 def load_facts(person_ids: Sequence[int] | None, start: date, end: date,
                zone: tzinfo) -> Facts:
-    """Punches (a day either side, for night shifts), approved absences and overtime."""
+    """Punches (a day either side, for night shifts), approved absences and overtime.
+
+    A make-up punch stays stored when its request is cancelled (punches are insert-only),
+    so the punches of cancelled make-up requests are left out here."""
     since = local_midnight(start - timedelta(days=1), zone)
     until = local_midnight(end + timedelta(days=2), zone)
     punches: dict[int, list[datetime]] = defaultdict(list)
-    rows = Punch.objects.filter(at__gte=since, at__lt=until)
+    cancelled = PunchCorrection.objects.filter(status=Absence.Status.CANCELLED) \
+        .values("request_number")
+    rows = Punch.objects.filter(at__gte=since, at__lt=until).exclude(
+        source=Punch.Source.CORRECTION, request_number__in=cancelled)
     absences = Absence.objects.filter(status=Absence.Status.APPROVED, start__lte=end,
                                       end__gte=start)
     overtime = Overtime.objects.filter(status=Overtime.Status.APPROVED,
@@ -158,9 +171,9 @@ def load_facts(person_ids: Sequence[int] | None, start: date, end: date,
             row["kind"], row["leave_type__code"] or "", row["start"], row["end"],
             row["start_half"], row["end_half"], row["leave_type_id"] in calendar_days))
     extra: dict[int, list[OvertimeFact]] = defaultdict(list)
-    for person_id, ot_start, ot_end, compensation in overtime.values_list(
-            "person_id", "start", "end", "compensation"):
-        extra[person_id].append(OvertimeFact(ot_start, ot_end, compensation))
+    for person_id, ot_start, ot_end, compensation, work_date in overtime.values_list(
+            "person_id", "start", "end", "compensation", "work_date"):
+        extra[person_id].append(OvertimeFact(ot_start, ot_end, compensation, work_date))
     return Facts(punches, by_person, extra)
 
 
@@ -194,13 +207,16 @@ def judge(book: Rulebook, facts: Facts, person_id: int, day: date, zone: tzinfo,
         if working or fact.calendar_days:
             leave_days += day_fraction(fact, day)
             leave_type = leave_type or fact.leave_type
-    approved = [(fact.start, fact.end) for fact in facts.overtime.get(person_id, ())]
+    # Each request counts on its own work date only, however many days are judged at once.
+    requests = [fact for fact in facts.overtime.get(person_id, ())
+                if fact.work_date in (None, day)]
+    approved = [(fact.start, fact.end) for fact in requests]
     result = compute_day(
         DailyInput(work_date=day, day_kind=kind, shift=shift,
                    punches=_punches_near(facts.punches.get(person_id, []), day, zone),
                    leave=leave, business_trips=trips, approved_overtime=approved),
         zone, group.daily_policy)
-    extra = _overtime_columns(result, group, kind, facts.overtime.get(person_id, ()))
+    extra = _overtime_columns(result, group, kind, requests, shift, zone)
     extra.update(group_id=group.id, day_kind=kind.value, shift_code=book.shift_code(person_id,
                                                                                      day),
                  leave_days=min(leave_days, ONE), leave_type=leave_type)
@@ -208,14 +224,28 @@ def judge(book: Rulebook, facts: Facts, person_id: int, day: date, zone: tzinfo,
 
 
 def _overtime_columns(result: DailyResult, group: GroupRules, kind: DayKind,
-                      requests: Iterable[OvertimeFact]) -> dict[str, Any]:
+                      requests: Iterable[OvertimeFact], shift: AnyShift | None = None,
+                      zone: tzinfo | None = None) -> dict[str, Any]:
     """Counted overtime by the group's basis, its class (PRC Labour Law art. 44) and how it
     is settled: an approved request's own choice, the group's policy for detected overtime,
-    and always pay on a statutory holiday (art. 44(3))."""
+    and always pay on a statutory holiday (art. 44(3)).
+
+    With approvals as the basis, a shift that the roster itself puts on a rest day or a
+    statutory holiday is overtime without a request (the museum arranged the work; art.
+    44(2)/(3) pay it whatever the paperwork), and requests add only time outside it."""
     overtime_class = classify(kind)
     if group.overtime_basis == "approval":
+        requests = list(requests)
         minutes = result.approved_overtime_minutes
         chosen = {fact.compensation for fact in requests}
+        if kind is not DayKind.WORKDAY and isinstance(shift, FixedShift | FlexibleShift) \
+                and zone is not None:
+            scheduled = (result.worked_minutes if result.worked_minutes
+                         >= group.daily_policy.minimum_overtime_minutes else 0)
+            minutes = scheduled + _minutes_outside(requests, shift, result.work_date, zone)
+            if scheduled:
+                paid = settle(scheduled, overtime_class, group.overtime_policy).paid_minutes
+                chosen.add("pay" if paid else "comp_time")
         mode = (SettlementMode.COMP_TIME if chosen == {"comp_time"} else SettlementMode.PAY)
         if overtime_class.value == "holiday":
             mode = SettlementMode.PAY
@@ -227,6 +257,25 @@ def _overtime_columns(result: DailyResult, group: GroupRules, kind: DayKind,
     return {"overtime_minutes": minutes,
             "overtime_class": overtime_class.value if minutes else "",
             "overtime_settlement": mode.value if minutes else ""}
+
+
+def _minutes_outside(requests: Iterable[OvertimeFact], shift: FixedShift | FlexibleShift,
+                     day: date, zone: tzinfo) -> int:
+    """Whole minutes of the approved requests that fall outside the day's shift."""
+    scheduled = scheduled_intervals(shift, day, zone)
+    merged: list[Interval] = []
+    for start, end in sorted((fact.start, fact.end) for fact in requests):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        elif end > start:
+            merged.append((start, end))
+    seconds = 0.0
+    for start, end in merged:
+        seconds += (end - start).total_seconds()
+        for low, high in scheduled:
+            overlap = (min(end, high) - max(start, low)).total_seconds()
+            seconds -= max(overlap, 0.0)
+    return int(seconds // 60) if seconds > 0 else 0
 
 
 def _row(person_id: int, department_id: int | None, result: DailyResult,
@@ -257,7 +306,11 @@ def _reason(reason: Any) -> dict[str, Any]:
 
 
 def _summary_values(row: DayResult) -> dict[str, Any]:
-    return {name: (str(getattr(row, name)) if name == "leave_days" else getattr(row, name))
+    """The payroll fields of a day, with the leave days as a two-place string: a row read
+    back from the database (``Decimal("1.00")``) and a freshly judged one (``Decimal(1)``)
+    must compare equal, or every recompute of a closed month would look like a change."""
+    return {name: (str(Decimal(getattr(row, name)).quantize(CENTS)) if name == "leave_days"
+                   else getattr(row, name))
             for name in SUMMARY_FIELDS}
 
 
@@ -273,14 +326,17 @@ def recompute(person_ids: Sequence[int] | None, start: date, end: date, *,
         return 0
     book = load_rulebook(person_ids, start, end)
     people = sorted(book.memberships) if person_ids is None else \
-        [pid for pid in person_ids if pid in book.memberships]
+        list(dict.fromkeys(pid for pid in person_ids if pid in book.memberships))
     facts = load_facts(people if person_ids is not None else None, start, end, zone)
     departments = {info.id: info.department_id for info in directory.people(people)}
     now = timezone.now()
     rows: list[DayResult] = []
     days = list(dates_between(start, end))
     for person_id in people:
+        joined = book.joined.get(person_id)
         for day in days:
+            if joined is not None and day < joined:
+                continue  # judged under the group the person was in then, or not at all
             judged = judge(book, facts, person_id, day, zone)
             if judged is not None:
                 rows.append(_row(person_id, departments.get(person_id), judged[0], judged[1],
@@ -290,9 +346,16 @@ def recompute(person_ids: Sequence[int] | None, start: date, end: date, *,
                  .values_list("first_day", flat=True))
     with transaction.atomic():
         old: dict[tuple[int, date], DayResult] = {}
-        stale = DayResult.objects.filter(date__range=(start, end))
-        if person_ids is not None:
-            stale = stale.filter(person_id__in=people)
+        # Only the people judged here, and only from the day each joined their group: the
+        # days of people who left a group, or before someone joined, keep their results.
+        stale = DayResult.objects.filter(date__range=(start, end), person_id__in=people)
+        by_joining: dict[date, list[int]] = defaultdict(list)
+        for person_id in people:
+            joined = book.joined.get(person_id)
+            if joined is not None and joined > start:
+                by_joining[joined].append(person_id)
+        for joined, joiners in by_joining.items():
+            stale = stale.exclude(person_id__in=joiners, date__lt=joined)
         if closed:
             old = {(row.person_id, row.date): row for row in stale
                    if month_start(row.date) in closed}
@@ -323,8 +386,11 @@ def _carry_corrections(old: dict[tuple[int, date], DayResult], new: list[DayResu
 
 
 def first_open_month() -> date:
-    """The earliest month after the last closed one (this month when none is closed)."""
+    """The earliest month after the last closed one (this month when none is closed).
+    Months close in order, so a month HR has not closed yet (last month, early in this
+    one) is the first open month and pays the corrections, not the current month."""
     last = (Month.objects.filter(closed_at__isnull=False).order_by("-first_day")
             .values_list("first_day", flat=True).first())
-    current = month_start(timezone.localdate(timezone.now(), local_zone()))
-    return next_month(last) if last and next_month(last) > current else current
+    if last is None:
+        return month_start(timezone.localdate(timezone.now(), local_zone()))
+    return next_month(last)

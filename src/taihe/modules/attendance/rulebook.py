@@ -116,6 +116,8 @@ class Rulebook:
     groups: dict[int, GroupRules] = field(default_factory=dict)
     memberships: dict[int, tuple[int, int]] = field(default_factory=dict)
     cells: dict[tuple[int, date], str] = field(default_factory=dict)
+    joined: dict[int, date] = field(default_factory=dict)
+    """When each person joined their group: earlier days are not this group's to judge."""
 
     def group_of(self, person_id: int) -> GroupRules | None:
         found = self.memberships.get(person_id)
@@ -181,9 +183,11 @@ def load_rulebook(person_ids: Iterable[int] | None, start: date, end: date) -> R
         ids = list(person_ids)
         memberships = memberships.filter(person_id__in=ids)
         cells = cells.filter(person_id__in=ids)
-    for person_id, group_id, offset in memberships.values_list("person_id", "group_id",
-                                                               "roster_offset"):
+    for person_id, group_id, offset, joined_on in memberships.values_list(
+            "person_id", "group_id", "roster_offset", "joined_on"):
         book.memberships[person_id] = (group_id, offset)
+        if joined_on is not None:
+            book.joined[person_id] = joined_on
     for person_id, day, code in cells.values_list("person_id", "date", "shift_code"):
         book.cells[(person_id, day)] = code
     return book

@@ -54,9 +54,9 @@ from taihe.modules.attendance.models import (
     PunchImport,
     Site,
 )
-from taihe.modules.attendance.rulebook import Rulebook, load_rulebook
+from taihe.modules.attendance.rulebook import Rulebook, load_rulebook, work_calendar
 from taihe.modules.attendance.rules import leave as leave_rules
-from taihe.modules.attendance.rules.calendar import dates_between
+from taihe.modules.attendance.rules.calendar import WorkCalendar, dates_between
 from taihe.modules.attendance.rules.shifts import FixedShift, FlexibleShift
 from taihe.modules.attendance.summary import Tally, day_values
 from taihe.modules.directory import api as directory
@@ -118,7 +118,11 @@ def verify_punch(group: Group, person_id: int, *, latitude: float | None,
     site's circle (the fix's accuracy counted against the person), from a site's network,
     from a registered device. Raises ValidationFailed saying what failed when none holds
     and the group does not accept unverified punches."""
-    sites = list(group.sites.filter(is_active=True)) or list(Site.objects.filter(is_active=True))
+    # A group bound to sites punches only at them (even when all of them are closed); a
+    # group with no sites of its own may punch at any site in use.
+    own = list(group.sites.all())
+    sites = [site for site in own if site.is_active] if own else \
+        list(Site.objects.filter(is_active=True))
     nearest: tuple[float, Site] | None = None
     if group.allow_geofence and latitude is not None and longitude is not None:
         for site in sites:
@@ -142,7 +146,9 @@ def verify_punch(group: Group, person_id: int, *, latitude: float | None,
         return Verification(Punch.Verification.UNVERIFIED,
                             distance=round(nearest[0]) if nearest else None)
     if nearest is not None:
-        if (accuracy or 0) > MAX_ACCURACY_M:
+        # The centre of a vague fix inside the circle is no proof either: ask for a better
+        # fix rather than claim the person is outside.
+        if (accuracy or 0) > MAX_ACCURACY_M or nearest[0] <= nearest[1].radius_m:
             message = _("Your position is only known to within %(accuracy)d m; step outside "
                         "or turn on precise location and try again.") % {
                 "accuracy": round(accuracy or 0)}
@@ -257,6 +263,12 @@ def _parse_local(text: str, zone: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
+def _error_order(key: str) -> tuple[int, str]:
+    """Row errors in file order (``row 10`` after ``row 9``), file-wide ones first."""
+    number = key.removeprefix("row ").split(",")[0]
+    return (int(number) if number.isdigit() else 0, key)
+
+
 def do_import_punches(actor: Any, file_name: str, content: bytes, *,
                       source_system: str = "") -> ImportOutcome:
     """Import a door-access or time-clock CSV (``person,time[,terminal]``, local time unless
@@ -282,24 +294,29 @@ def do_import_punches(actor: Any, file_name: str, content: bytes, *,
     errors: dict[str, str] = {}
     usernames: set[str] = set()
     rows = list(reader)
+    named: list[tuple[int, str]] = []
     for number, row in enumerate(rows, start=2):
         username = (row.get("person") or "").strip()
         at = _parse_local(row.get("time") or "", zone)
         if not username:
             errors[f"row {number}, person"] = _("Empty.")
+        else:
+            usernames.add(username)
+            named.append((number, username))
         if at is None:
             errors[f"row {number}, time"] = _("Not a date and time such as 2026-11-02 "
                                               "08:57.")
         elif at > timezone.now() + timedelta(minutes=5):
             errors[f"row {number}, time"] = _("In the future.")
         if username and at is not None:
-            usernames.add(username)
             parsed.append((number, username, at, (row.get("terminal") or "").strip()[:100]))
     known = directory.person_ids_by_username(sorted(usernames))
-    for number, username, _at, _terminal in parsed:
+    # Every row's user name is checked, also on rows whose time is wrong too.
+    for number, username in named:
         if username not in known:
             errors[f"row {number}, person"] = _("No person with the user name %(name)s.") % {
                 "name": username}
+    errors = dict(sorted(errors.items(), key=lambda item: _error_order(item[0])))
     if not rows:
         errors["file"] = _("The file has no rows.")
     if errors:
@@ -379,18 +396,20 @@ def leave_amount(person_id: int, leave_type: LeaveType, start: date, end: date,
     day). Rest days and holidays of the person's calendar cost nothing."""
     book = load_rulebook([person_id], start, end)
     group = book.group_of(person_id)
-    if group is None:
-        raise leave_rules.LeaveError(leave_rules.LeaveErrorCode.END_BEFORE_START)
-    calendar = book.calendar_of(group)
+    # Someone outside every attendance group (a volunteer, a contractor) still takes leave:
+    # it is counted on a Monday-to-Friday week with the national holidays.
+    calendar = book.calendar_of(group) if group is not None else \
+        _national_calendar(start, end)
     counting = (leave_rules.DayCounting.CALENDAR_DAYS if leave_type.calendar_days
                 else leave_rules.DayCounting.WORKING_DAYS)
     halves = {"start_half": start_half or None, "end_half": end_half or None}
     if leave_type.unit == LeaveType.Unit.DAY:
-        if counting is leave_rules.DayCounting.WORKING_DAYS and group.schedule == "roster":
-            # Rostered staff rest on their roster's days, not the calendar's.
+        if counting is leave_rules.DayCounting.WORKING_DAYS and group is not None:
+            # A day costs leave when the person is scheduled to work it: their roster or
+            # roster-grid cell decides, as it does for the day's judgement (computing.judge).
             total = Decimal(0)
             for day in dates_between(start, end):
-                if book.day_kind(person_id, day).value == "workday":
+                if _scheduled_to_work(book, person_id, day):
                     total += HALF if (day == start and start_half == "pm") or \
                         (day == end and end_half == "am") else ONE
             return total
@@ -398,12 +417,26 @@ def leave_amount(person_id: int, leave_type: LeaveType, start: date, end: date,
                                           **halves)  # type: ignore[arg-type]
     hours = Decimal(0)
     for day in dates_between(start, end):
-        if book.day_kind(person_id, day).value != "workday":
+        working = (_scheduled_to_work(book, person_id, day) if group is not None
+                   else calendar.is_working_day(day))
+        if not working:
             continue
         full = day_hours(book, person_id, day)
         half = (day == start and start_half == "pm") or (day == end and end_half == "am")
         hours += full / 2 if half else full
     return hours.quantize(Decimal("0.01"))
+
+
+def _scheduled_to_work(book: Rulebook, person_id: int, day: date) -> bool:
+    return book.day_kind(person_id, day).value == "workday" and \
+        book.shift(person_id, day).is_working
+
+
+def _national_calendar(start: date, end: date) -> WorkCalendar:
+    from taihe.modules.attendance.models import Calendar, CalendarDay
+
+    days = CalendarDay.objects.filter(calendar__isnull=True, date__range=(start, end))
+    return work_calendar(Calendar(name="", rest_weekdays=[5, 6], follows_statutory=True), days)
 
 
 def balance(person_id: int, leave_type: LeaveType, on: date | None = None) -> Decimal:
@@ -439,9 +472,6 @@ def check_leave(actor: Any, values: dict[str, Any], request_id: int | None) -> d
     start, end = _iso_date(period.get("start")), _iso_date(period.get("end"))
     if start is None or end is None:
         return {"period": _("Enter a start and an end date.")}
-    if not Membership.objects.filter(person_id=actor.pk).exists():
-        return {"period": _("You are not in an attendance group yet; HR must add you "
-                            "before leave can be counted.")}
     amount = leave_amount(actor.pk, leave_type, start, end, period.get("start_half", ""),
                           period.get("end_half", ""))
     if amount <= 0:
@@ -542,7 +572,7 @@ def check_correction(actor: Any, values: dict[str, Any], request_id: int | None
         return {"time": _("A make-up punch cannot be in the future.")}
     membership = Membership.objects.select_related("group").filter(person_id=actor.pk).first()
     if membership is None:
-        return {"date": _("You are not in an attendance group yet.")}
+        return {}  # outside attendance groups there is no monthly limit to keep
     first = month_start(day)
     used = (PunchCorrection.objects.filter(person_id=actor.pk, work_date__gte=first,
                                            work_date__lt=next_month(first),
@@ -609,7 +639,9 @@ def _follow_absence(info: Any, status: str) -> tuple[date, date] | None:
         if is_leave else None
     start_half, end_half = period.get("start_half", ""), period.get("end_half", "")
     amount = Decimal(0)
-    if leave_type is not None and Membership.objects.filter(person_id=info.applicant_id).exists():
+    if leave_type is not None:
+        # Counted as check_leave counted it (people outside groups on a Monday-to-Friday
+        # week), so what the balance check allowed is what approval deducts.
         amount = leave_amount(info.applicant_id, leave_type, start, end, start_half, end_half)
     absence, _created = Absence.objects.select_for_update().update_or_create(
         request_id=info.id,
@@ -639,7 +671,9 @@ def _settle_ledger(absence: Absence, leave_type: LeaveType, status: str) -> None
     deducted = any(entry.kind is leave_rules.EntryKind.DEDUCTION for entry in entries)
     if status == Absence.Status.APPROVED and not deducted and absence.amount > 0:
         LedgerEntry.objects.create(person_id=absence.person_id, leave_type=leave_type,
-                                   kind=LedgerEntry.Kind.DEDUCTION, on=absence.start,
+                                   # Dated the approval day, not the leave's first day:
+                                   # leave booked ahead must lower today's balance too.
+                                   kind=LedgerEntry.Kind.DEDUCTION, on=today,
                                    amount=-absence.amount, reference=reference,
                                    recorded_at=now)
     elif status == Absence.Status.CANCELLED:
@@ -722,8 +756,16 @@ def do_adjust_balance(actor: Any, person_id: int, leave_code: str, amount: Decim
         raise ValidationFailed(fields={"leave_type": _("Choose a leave type with a balance.")})
     if directory.person(person_id) is None:
         raise NotFound(_("No such person."))
-    if not amount or abs(amount) > 1000:
-        raise ValidationFailed(fields={"amount": _("Enter a non-zero amount up to 1000.")})
+    # The ledger keeps two decimal places: a third one would be rounded away unseen, and
+    # NaN or infinity cannot be compared at all.
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or not amount or abs(amount) > 1000 \
+            or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(fields={"amount": _("Enter a non-zero amount up to 1000, "
+                                                   "with at most two decimal places.")})
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(fields={"note": _("Say why the balance changes.")})
@@ -865,18 +907,22 @@ def do_close_month(actor: Any, first_day: date) -> Month:
         if month.closed_at is not None:
             raise Conflict(_("%(month)s is already closed.")
                            % {"month": first_day.strftime("%Y-%m")}, code="closed")
+        _require_previous_closed(first_day)
         recompute(None, first_day, month_end(first_day), cause=_("month close"))
         tallies = month_tallies(first_day)
         memberships = dict(Membership.objects.values_list("person_id", "group__name"))
         departments = {info.id: info.department_id
                        for info in directory.people(sorted(tallies))}
+        # A correction may take back more than the month holds (a late day of a closed
+        # month made on time): the counts are signed, and payroll sees the negative delta.
         summaries = [MonthSummary(
             month=month, person_id=person_id, department_id=departments.get(person_id),
-            group_name=memberships.get(person_id, ""), scheduled_days=tally.scheduled_days,
-            worked_days=tally.worked_days, late_count=tally.late_count,
-            late_minutes=tally.late_minutes, early_count=tally.early_count,
-            early_minutes=tally.early_minutes, absent_days=tally.absent_days,
-            missing_punches=tally.missing_punches, trip_days=tally.trip_days,
+            group_name=memberships.get(person_id, ""),
+            scheduled_days=tally.scheduled_days, worked_days=tally.worked_days,
+            late_count=tally.late_count, late_minutes=tally.late_minutes,
+            early_count=tally.early_count, early_minutes=tally.early_minutes,
+            absent_days=tally.absent_days, missing_punches=tally.missing_punches,
+            trip_days=tally.trip_days,
             leave=tally.leave_days(), overtime=tally.overtime_hours(),
             comp_time_hours=tally.comp_time_hours(), corrections=tally.corrections)
             for person_id, tally in tallies.items()]
@@ -884,14 +930,17 @@ def do_close_month(actor: Any, first_day: date) -> Month:
         comp_time = LeaveType.objects.filter(code="comp_time").first()
         now = timezone.now()
         if comp_time is not None:
+            # Earned comp time is an accrual; a month whose corrections take back more comp
+            # time than it earned lowers the balance by an adjustment (a signed line).
             LedgerEntry.objects.bulk_create([
                 LedgerEntry(person_id=summary.person_id, leave_type=comp_time,
-                            kind=LedgerEntry.Kind.ACCRUAL, on=month_end(first_day),
-                            amount=summary.comp_time_hours,
+                            kind=(LedgerEntry.Kind.ACCRUAL if summary.comp_time_hours > 0
+                                  else LedgerEntry.Kind.ADJUSTMENT),
+                            on=month_end(first_day), amount=summary.comp_time_hours,
                             reference=f"overtime:{first_day:%Y-%m}",
                             note=_("Overtime of %(month)s taken as time off")
                             % {"month": first_day.strftime("%Y-%m")}, recorded_at=now)
-                for summary in summaries if summary.comp_time_hours > 0], batch_size=2000)
+                for summary in summaries if summary.comp_time_hours], batch_size=2000)
         month.closed_at = now
         month.closed_by_id = actor.pk
         month.people = len(summaries)
@@ -899,6 +948,18 @@ def do_close_month(actor: Any, first_day: date) -> Month:
         month.save()
         publish(events.MonthClosed(month=first_day.strftime("%Y-%m"), people=len(summaries)))
     return month
+
+
+def _require_previous_closed(first_day: date) -> None:
+    """Months close in order, so every correction has one open month to go to: the month
+    before must be closed first when any day of it was judged."""
+    from taihe.modules.attendance.models import DayResult
+
+    previous = month_start(first_day - timedelta(days=1))
+    if DayResult.objects.filter(date__range=(previous, month_end(previous))).exists() and \
+            not Month.objects.filter(first_day=previous, closed_at__isnull=False).exists():
+        raise Conflict(_("Close %(previous)s first: months are closed in order.")
+                       % {"previous": previous.strftime("%Y-%m")}, code="previous_open")
 
 
 def require_open_month(day: date) -> None:

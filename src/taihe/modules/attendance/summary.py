@@ -44,10 +44,12 @@ class Tally:
         leave_days = Decimal(str(values.get("leave_days") or 0))
         if status not in NOT_SCHEDULED:
             self.scheduled_days += sign
+        # A day is split between work (or absence) and leave: absent in the afternoon after
+        # a morning of leave is half a day absent, not a whole one on top of the leave.
         if status in PRESENT:
             self.worked_days += sign * (ONE - min(leave_days, ONE))
         if status == "absent":
-            self.absent_days += sign
+            self.absent_days += sign * (ONE - min(leave_days, ONE))
         late, early = values.get("late_minutes") or 0, values.get("early_minutes") or 0
         if late:
             self.late_count += sign

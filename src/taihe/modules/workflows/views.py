@@ -471,8 +471,8 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     assert version is not None
     lookups = Lookups(actor)
     if request.method != "POST":
-        return _form_page(request, version=version, data={}, chosen={}, errors={},
-                          lookups=lookups)
+        return _form_page(request, version=version, data=_prefill(request, version),
+                          chosen={}, errors={}, lookups=lookups)
     data, chosen, upload_errors = _parse_form(request, version)
     if upload_errors:
         return _form_page(request, version=version, data=data, chosen=chosen,
@@ -488,6 +488,22 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                           status=422)
     messages.success(request, _("%(number)s is submitted.") % {"number": created.number})
     return redirect("workflows:request", number=created.number)
+
+
+PREFILLED_TYPES = frozenset({"text", "textarea", "date", "select", "number", "money"})
+
+
+def _prefill(request: HttpRequest, version: Any) -> dict[str, str]:
+    """Starting values from the link that opened the form (``?f.date=2026-11-04`` from an
+    attendance day's "make-up punch" link): simple top-level fields only, checked like any
+    typed value when the form is sent."""
+    found = {}
+    for definition in version.form:
+        if definition.get("type") in PREFILLED_TYPES:
+            value = request.GET.get(f"f.{definition.get('name')}", "").strip()
+            if value:
+                found[str(definition["name"])] = value[:200]
+    return found
 
 
 @login_required
