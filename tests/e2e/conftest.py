@@ -28,17 +28,28 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+TAIHE = [sys.executable, "-m", "taihe.config.cli"]
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: Any) -> Iterator[str]:
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        service_missing("Chromium", "install Debian's package: apt-get install chromium")
+def demo_env(tmp_path_factory: Any) -> dict[str, str]:
+    """The environment of the served demo museum (for ``taihe`` commands beside it)."""
     data = tmp_path_factory.mktemp("e2e-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAIHE_")}
     # Sixty days of sensor readings instead of the demo's year: the screens are the same,
     # the load is six times quicker on a busy CI machine.
     env.update({"TAIHE_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "taihe.config.settings",
                 "PYTHONUNBUFFERED": "1", "TAIHE_DEMO_SENSOR_DAYS": "60"})
-    taihe = [sys.executable, "-m", "taihe.config.cli"]
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(demo_env: dict[str, str]) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        service_missing("Chromium", "install Debian's package: apt-get install chromium")
+    env = demo_env
+    data = Path(env["TAIHE_DATA_DIR"])
+    taihe = TAIHE
     subprocess.run([*taihe, "migrate", "-v", "0"], env=env, check=True, timeout=300)
     subprocess.run([*taihe, "demo"], env=env, check=True, timeout=300,
                    stdout=subprocess.DEVNULL)

@@ -80,7 +80,8 @@ def _assert_exact_copy(alias: str, museum_data: dict[str, Any]) -> None:
     with everything_on(alias):
         assert chain.verify() == (AuditEntry.objects.count(), [])
     assert backup.append_only_tables(connections[alias]) == [
-        "audit_auditentry", "catalog_movement", "catalog_objectrevision", "workflows_action"]
+        "attendance_ledgerentry", "attendance_punch", "audit_auditentry", "catalog_movement",
+        "catalog_objectrevision", "workflows_action"]
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(using=alias):
         AuditEntry.objects.using(alias).filter(sequence=1).delete()
     # and sequences were moved past the copied ids

@@ -674,3 +674,19 @@ def test_days_before_joining_the_group_are_neither_judged_nor_erased(
     assert sorted(DayResult.objects.filter(person=member).values_list("date", flat=True)) == [
         date(2026, 11, 2), date(2026, 11, 4), date(2026, 11, 5), date(2026, 11, 6)]
     assert DayResult.objects.get(person=member, date=date(2026, 11, 2)).pk == earlier.pk
+
+
+def test_the_morning_check_out_after_a_night_shift_is_not_a_punch_of_the_rest_day(
+        member: Any, rota: Group, join: Any, punch_at: Any, clock: Any) -> None:
+    # Given a guard on night duty on Wednesday 4 November (rest on Thursday), punching in
+    # at 19:55 and out at 08:03 on Thursday
+    join(member, rota, offset=0)
+    punch_at(member, local(date(2026, 11, 4), 19, 55))
+    punch_at(member, local(date(2026, 11, 5), 8, 3))
+    # When the two days are judged
+    recompute([member.pk], date(2026, 11, 4), date(2026, 11, 5))
+    # Then the night is on time and Thursday is a plain rest day without a lone punch
+    night, rest = result(member, date(2026, 11, 4)), result(member, date(2026, 11, 5))
+    assert (night.status, night.check_out) == ("on_time", local(date(2026, 11, 5), 8, 3))
+    assert (rest.status, rest.overtime_minutes) == ("rest", 0)
+    assert [reason["code"] for reason in rest.reasons] == ["rest"]

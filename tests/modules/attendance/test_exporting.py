@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.escape import unescape
 
 from taihe.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from taihe.kernel.testing.matrix import database_state
@@ -167,7 +172,11 @@ def test_the_summary_sheet_has_one_row_a_person_with_numbers_as_numbers(
     assert values(sheet) == [SUMMARY_HEADER, LI_WEI, WANG_FANG, ZHAO]
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].font.b is True
-    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width) == (14, 18)
+    # Columns 14 and 18 characters wide as Excel shows them: the file stores the width with
+    # Excel's 5-pixel cell padding on Calibri 11's 7-pixel digits, in 1/256ths
+    # (ECMA-376 part 1, 18.3.1.13: trunc((14 × 7 + 5) / 7 × 256) / 256 = 14.7109375)
+    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width) == (
+        14.7109375, 18.7109375)
     assert sheet["F3"].data_type == "n" and sheet["B4"].data_type == "s"
 
 
@@ -281,13 +290,50 @@ def test_the_xlsx_writer_keeps_text_as_text() -> None:
     # When it is written
     book = workbook(exporting.write_xlsx([table]))
 
-    # Then the sheet name is made valid and every value reads back as it was (the control
-    # character, which XML cannot hold, left out), the formula as a string
+    # Then the sheet name is made valid and every value reads back as it was, the formula as
+    # a string. XML cannot hold the control character, so it is stored as Excel stores it,
+    # _x0007_ (ECMA-376 part 1, 22.9.2.19 ST_Xstring), which Excel reads back as the
+    # character; openpyxl only decodes that in shared strings, so it is decoded here.
     assert book.sheetnames == ["Odd   sheet  name"]
     sheet = book.worksheets[0]
     assert values(sheet) == [["Text", "Number"], ["a & <b>", 1.25], ["  padded ", 7],
-                             ["bell", None], ["=1+2", -3.5]]
+                             ["bell_x0007_", None], ["=1+2", -3.5]]
+    assert unescape(sheet["A4"].value) == "bell\x07"
     assert sheet["A5"].data_type == "s"
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 10, 1, 9, 0), datetime(2026, 10, 13, 17, 35, 42, 250_000),
+    datetime(1900, 3, 1), datetime(2026, 12, 31, 23, 59, 59)])
+def test_clock_times_become_the_serial_numbers_excel_uses(moment: datetime) -> None:
+    # Given a wall-clock time, also in the museum's zone; when it is turned into a serial
+    # number; then it is the one openpyxl's own conversion gives, the zone left aside
+    shanghai = moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert exporting.excel_serial(moment) == exporting.excel_serial(shanghai) == \
+        pytest.approx(to_excel(moment), abs=1e-9)
+
+
+def test_the_xlsx_writer_leaves_no_temporary_files(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    # Given the rows stream through temporary files in tmp_path, and a table whose rows
+    # fail half-way (a database error while reading them)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def failing_rows() -> Iterator[list[Any]]:
+        yield ["li.wei", 1]
+        raise RuntimeError("database went away")
+
+    tables = [exporting.Table("Fine", ["Name", "Days"], [10, 10], [["li.wei", 1]]),
+              exporting.Table("Broken", ["Name", "Days"], [10, 10], failing_rows())]
+
+    # When a good workbook and the broken one are written
+    content = exporting.write_xlsx(tables[:1])
+    with pytest.raises(RuntimeError, match="database went away"):
+        exporting.write_xlsx(tables)
+
+    # Then the good one is complete, and neither left a file behind
+    assert values(workbook(content)["Fine"]) == [["Name", "Days"], ["li.wei", 1]]
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- Layouts -----------------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from taihe.kernel import demo as kernel_demo
+from taihe.modules.attendance import demo as attendance_demo
 from taihe.modules.catalog import demo as catalog_demo
 from taihe.modules.directory import demo as directory_demo
 from taihe.modules.workflows import demo
@@ -25,6 +27,9 @@ NOW = dt.datetime(2026, 3, 18, 8, 30, tzinfo=dt.UTC)
 def museum_demo() -> None:
     directory_demo.load(lambda line: None)
     catalog_demo.load_collection(lambda line: None, objects=20, images=0)
+    # Leave is checked against attendance balances: the attendance demo grants them.
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        attendance_demo.load(lambda line: None)
 
 
 @pytest.fixture

@@ -194,8 +194,9 @@ def _converters(connection: Any, fields: list[Any]) -> list[Any]:
 
 
 def _fields(model: Any, columns: list[str]) -> list[Any]:
-    return [model._meta.get_field(name.removesuffix("_id")) if name.endswith("_id")
-            else model._meta.get_field(name) for name in columns]
+    """The fields of ``columns``, each a field name or attname (``person_id`` of the
+    foreign key ``person``, or a plain integer field that happens to end in ``_id``)."""
+    return [model._meta.get_field(name) for name in columns]
 
 
 def _adapt(converters: list[Any], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

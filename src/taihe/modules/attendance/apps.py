@@ -13,7 +13,7 @@ class AttendanceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from taihe.modules.attendance import jobs, operations, subscribers  # noqa: F401
+        from taihe.modules.attendance import demo, jobs, operations, subscribers  # noqa: F401
         from taihe.modules.attendance.seed import on_post_migrate
         from taihe.modules.attendance.services import register_subjects
         from taihe.modules.workflows import api as workflows

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from taihe.kernel.db.engine import insert_many
 from taihe.modules.attendance.models import (
     Absence,
     Correction,
@@ -183,6 +184,32 @@ def _punches_near(times: list[datetime], day: date, zone: tzinfo) -> list[PunchF
     return [PunchFact(at) for at in times[low:high]]
 
 
+HANDOVER = timedelta(hours=1)
+"""How long after a night shift ends a punch is still taken as its check-out."""
+
+
+def _previous_shift_tail(book: Rulebook, person_id: int, day: date, shift: Any,
+                         zone: tzinfo, group: GroupRules) -> datetime | None:
+    """When yesterday's shift runs past midnight, the moment before which this morning's
+    punches are yesterday's check-out (up to ``HANDOVER`` after its end), but never later
+    than today's own check-in window opens. None when nothing crosses into today. Without
+    it a guard's 08:00 check-out after a night shift reads as a lone punch on their rest
+    day; later punches that morning stay today's (work on the rest day)."""
+    previous = book.shift(person_id, day - timedelta(days=1))
+    intervals = scheduled_intervals(previous, day - timedelta(days=1), zone)
+    if not intervals:
+        return None
+    end = max(interval_end for _start, interval_end in intervals)
+    if end <= local_midnight(day, zone):
+        return None
+    cutoff = end + HANDOVER
+    own = scheduled_intervals(shift, day, zone)
+    if own:
+        cutoff = min(cutoff, min(start for start, _end in own)
+                     - group.daily_policy.check_in_window_before)
+    return cutoff
+
+
 def judge(book: Rulebook, facts: Facts, person_id: int, day: date, zone: tzinfo,
           ) -> tuple[DailyResult, dict[str, Any]] | None:
     """One person's day as its rules result and the extra columns; None outside a group."""
@@ -211,9 +238,12 @@ def judge(book: Rulebook, facts: Facts, person_id: int, day: date, zone: tzinfo,
     requests = [fact for fact in facts.overtime.get(person_id, ())
                 if fact.work_date in (None, day)]
     approved = [(fact.start, fact.end) for fact in requests]
+    punches = _punches_near(facts.punches.get(person_id, []), day, zone)
+    handed_over = _previous_shift_tail(book, person_id, day, shift, zone, group)
+    if handed_over is not None:
+        punches = [punch for punch in punches if punch.at >= handed_over]
     result = compute_day(
-        DailyInput(work_date=day, day_kind=kind, shift=shift,
-                   punches=_punches_near(facts.punches.get(person_id, []), day, zone),
+        DailyInput(work_date=day, day_kind=kind, shift=shift, punches=punches,
                    leave=leave, business_trips=trips, approved_overtime=approved),
         zone, group.daily_policy)
     extra = _overtime_columns(result, group, kind, requests, shift, zone)
@@ -276,6 +306,10 @@ def _minutes_outside(requests: Iterable[OvertimeFact], shift: FixedShift | Flexi
             overlap = (min(end, high) - max(start, low)).total_seconds()
             seconds -= max(overlap, 0.0)
     return int(seconds // 60) if seconds > 0 else 0
+
+
+DAY_COLUMNS = [field.attname for field in DayResult._meta.concrete_fields
+               if not field.primary_key]
 
 
 def _row(person_id: int, department_id: int | None, result: DailyResult,
@@ -360,7 +394,10 @@ def recompute(person_ids: Sequence[int] | None, start: date, end: date, *,
             old = {(row.person_id, row.date): row for row in stale
                    if month_start(row.date) in closed}
         stale.delete()
-        DayResult.objects.bulk_create(rows, batch_size=2000)
+        # One executemany instead of bulk_create's many small INSERTs (SQLite binds about
+        # 40 rows of this width per statement): most of a month close's write time.
+        insert_many(DayResult, DAY_COLUMNS,
+                    [tuple(getattr(row, column) for column in DAY_COLUMNS) for row in rows])
         if closed:
             _carry_corrections(old, [row for row in rows if month_start(row.date) in closed],
                                cause, now)

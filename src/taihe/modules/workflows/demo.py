@@ -33,6 +33,7 @@ from taihe.modules.catalog import api as catalog
 from taihe.modules.directory import demo as directory_demo
 from taihe.modules.workflows import seed, services
 from taihe.modules.workflows.models import Request
+from taihe.modules.workflows.resolving import Lookups, weekdays_between
 
 DAYS = 60
 """How far back the story starts."""
@@ -181,6 +182,23 @@ def _days(start: dt.date, count: int) -> dict[str, str]:
         if end.weekday() < 5:
             left -= 1
     return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def _on_working_days(period: dict[str, str], applicant: Any) -> dict[str, str]:
+    """The same number of working days, moved onto days the applicant works: a guard's
+    roster, a gallery closed on Mondays or a holiday break can leave a weekday span empty
+    (and a leave over no working day is refused), whatever date the demo is loaded on."""
+    lookups = Lookups(applicant)
+    start, end = dt.date.fromisoformat(period["start"]), dt.date.fromisoformat(period["end"])
+    wanted = weekdays_between(start, end)
+    for _attempt in range(60):
+        if lookups.working_days(start, start)[0] > 0:
+            end = start
+            while lookups.working_days(start, end)[0] < wanted:
+                end += dt.timedelta(days=1)
+            return {"start": start.isoformat(), "end": end.isoformat()}
+        start += dt.timedelta(days=1)
+    return period
 
 
 # --- The stories ---------------------------------------------------------------------------
@@ -461,7 +479,7 @@ def _stories(today: dt.date) -> list[Story]:
             "西安", "参加全国博物馆教育研讨会。", back(4), 3, "train", "3100"),
               [Step(8, "withdraw", "educator", "会议改为线上举行。")]),
         Story(27, HR_SPECIALIST, "punch_correction", punch(
-            back(27), "out", "18:05", "forgot", "忘记下班打卡。"),
+            back(28), "out", "18:05", "forgot", "忘记下班打卡。"),
               [Step(2, "withdraw", HR_SPECIALIST, "考勤机里查到了打卡记录。")]),
         # --- cancelled after approval -----------------------------------------------------------
         Story(36, "registrar", "leave", leave("annual", back(20), 5, "年假出游。",
@@ -525,7 +543,10 @@ def _play(cast: Cast, story: Story, number: int, now: dt.datetime) -> int:
                                           if story.steps else 1)
     with _clock(submitted):
         applicant = cast.person(story.applicant)
-        request = services.do_submit_request(applicant, story.process, story.data(cast))
+        data = story.data(cast)
+        if story.process == "leave":
+            data["period"] = _on_working_days(data["period"], applicant)
+        request = services.do_submit_request(applicant, story.process, data)
     created = 1
     for step in story.steps:
         moment = min(submitted + dt.timedelta(hours=step.hours), latest)
