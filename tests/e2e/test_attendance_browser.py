@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,7 +159,7 @@ def test_punch_leave_approval_summary_and_payroll_export(server: str, demo_env: 
     # Then the sheet has one row per person with the payroll columns
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(open(download.path(), "rb").read()), read_only=True)
+    book = load_workbook(io.BytesIO(Path(download.path()).read_bytes()), read_only=True)
     summary = book.worksheets[0]
     rows = list(summary.iter_rows(values_only=True))
     header = [str(cell) for cell in rows[0]]
