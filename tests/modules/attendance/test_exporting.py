@@ -184,13 +184,15 @@ def test_the_detail_sheet_has_one_row_a_person_and_day(october: Scenario) -> Non
     # When HR exports October
     content, _name, _type = exporting.export_month(october.hr, OCTOBER, "xlsx")
 
-    # Then the Detail sheet lists 31 days for each of the three people, in local time
+    # Then the Detail sheet lists each person's 21 working days of October (the 1st is a
+    # holiday) and the holiday and rest days they worked (Li on the 1st and the 10th, Wang
+    # on the 10th): quiet rest days carry nothing for payroll. Times in local time.
     rows = values(workbook(content)["Detail"])
     assert rows[0] == ["Date", "User name", "Name", "Department", "Status", "Shift",
                        "Clocked in", "Clocked out", "Minutes late", "Minutes left early",
                        "Minutes worked", "Overtime minutes", "Overtime class",
                        "Overtime settled as", "Leave type", "Leave (days)"]
-    assert len(rows) == 1 + 3 * 31
+    assert len(rows) == 1 + 3 * 21 + 3
     li = {row[0].date(): row for row in rows[1:] if row[1] == "li.wei"}
     assert li[date(2026, 10, 1)] == [
         datetime(2026, 10, 1), "li.wei", "Li Wei", "Conservation", "Statutory holiday", "Rest",
@@ -258,13 +260,16 @@ def test_the_csv_detail_and_corrections(october: Scenario) -> None:
     assert (detail_name, corrections_name) == ("taihe-attendance-2026-10-detail.csv",
                                                "taihe-attendance-2026-10-corrections.csv")
     rows = csv_rows(detail)
-    assert len(rows) == 1 + 3 * 31
-    assert rows[13] == ["2026-10-13", "li.wei", "Li Wei", "Conservation", "Late", "Day",
-                        "2026-10-13 09:12", "2026-10-13 17:35", "12", "0", "498", "0", "", "",
-                        "", ""]
-    assert rows[16] == ["2026-10-16", "li.wei", "Li Wei", "Conservation", "On leave", "Day", "",
-                        "", "0", "0", "0", "0", "", "", "Annual leave", "1"]
-    assert rows[-1][:5] == ["2026-10-31", "zhao", "'=1+2", "Security", "Rest day"]
+    assert len(rows) == 1 + 3 * 21 + 3
+    by_day = {(row[0], row[1]): row for row in rows[1:]}
+    assert by_day[("2026-10-13", "li.wei")] == [
+        "2026-10-13", "li.wei", "Li Wei", "Conservation", "Late", "Day", "2026-10-13 09:12",
+        "2026-10-13 17:35", "12", "0", "498", "0", "", "", "", ""]
+    assert by_day[("2026-10-16", "li.wei")] == [
+        "2026-10-16", "li.wei", "Li Wei", "Conservation", "On leave", "Day", "", "", "0", "0",
+        "0", "0", "", "", "Annual leave", "1"]
+    assert rows[-1][:5] == ["2026-10-30", "zhao", "'=1+2", "Security", "On time"]
+    assert ("2026-10-31", "zhao") not in by_day  # a quiet Saturday
     assert csv_rows(corrections) == [
         ["Day corrected", "Month it belonged to", "User name", "Name", "Before", "After",
          "Cause"],

@@ -120,8 +120,9 @@
     input.parentNode.insertBefore(search, input);
     input.parentNode.insertBefore(results, input.nextSibling);
     if (help) {
-      help.textContent = gettext("Search by name and pick people to add them to the table; " +
-                                 "save to apply.");
+      // One literal: the catalogue extractors do not join concatenated strings.
+      help.textContent = gettext(
+        "Search by name and pick people to add them to the table; save to apply.");
     }
 
     function choose(item) {
