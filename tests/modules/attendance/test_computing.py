@@ -492,8 +492,10 @@ def test_overtime_counting_and_settlement(member: Any, office: Group, join: Any,
 
 def test_approved_overtime_counts_on_its_own_date_only(member: Any, office: Group, join: Any,
                                                        punch_at: Any, clock: Any) -> None:
-    # Given overtime approved for Monday evening and Wednesday evening
+    # Given overtime approved for Monday evening and Wednesday evening, worked both days
     join(member, office)
+    for day in (MONDAY, date(2026, 11, 3), WEDNESDAY):
+        punch_at(member, local(day, 8, 58))
     approved_overtime(member, MONDAY, local(MONDAY, 18), local(MONDAY, 20))
     approved_overtime(member, WEDNESDAY, local(WEDNESDAY, 18), local(WEDNESDAY, 19),
                       "comp_time")
@@ -506,12 +508,39 @@ def test_approved_overtime_counts_on_its_own_date_only(member: Any, office: Grou
 
 
 def test_approved_overtime_past_midnight_belongs_to_its_work_date(
-        member: Any, office: Group, join: Any, clock: Any) -> None:
+        member: Any, office: Group, join: Any, punch_at: Any, clock: Any) -> None:
     join(member, office)
+    punch_at(member, local(MONDAY, 8, 58))
     approved_overtime(member, MONDAY, local(MONDAY, 22), local(TUESDAY, 1))
     recompute([member.pk], MONDAY, TUESDAY)
     assert (result(member, MONDAY).overtime_minutes, result(member, TUESDAY).overtime_minutes) \
         == (180, 0)
+
+
+@pytest.mark.parametrize(("punches", "minutes"), [
+    ([(8, 58), (20, 2)], 120),  # there: the two approved hours after the shift
+    ([], 0),                    # absent: an approved evening nobody came to is no overtime
+])
+def test_approved_overtime_counts_outside_the_shift_and_only_when_there(
+        member: Any, office: Group, join: Any, punch_at: Any, clock: Any,
+        punches: list[tuple[int, int]], minutes: int) -> None:
+    # Given the 09:00-17:30 shift and overtime approved from 17:30 to 19:30
+    join(member, office)
+    for hour, minute in punches:
+        punch_at(member, local(MONDAY, hour, minute))
+    approved_overtime(member, MONDAY, local(MONDAY, 17, 30), local(MONDAY, 19, 30))
+    recompute([member.pk], MONDAY, MONDAY)
+    assert result(member, MONDAY).overtime_minutes == minutes
+
+
+def test_approved_overtime_overlapping_the_shift_counts_only_the_part_outside(
+        member: Any, office: Group, join: Any, punch_at: Any, clock: Any) -> None:
+    join(member, office)
+    punch_at(member, local(MONDAY, 8, 58))
+    punch_at(member, local(MONDAY, 20, 2))
+    approved_overtime(member, MONDAY, local(MONDAY, 17), local(MONDAY, 20))
+    recompute([member.pk], MONDAY, MONDAY)
+    assert result(member, MONDAY).overtime_minutes == 150  # 17:30-20:00
 
 
 # --- Storing ------------------------------------------------------------------------------------
@@ -690,3 +719,23 @@ def test_the_morning_check_out_after_a_night_shift_is_not_a_punch_of_the_rest_da
     assert (night.status, night.check_out) == ("on_time", local(date(2026, 11, 5), 8, 3))
     assert (rest.status, rest.overtime_minutes) == ("rest", 0)
     assert [reason["code"] for reason in rest.reasons] == ["rest"]
+
+
+@pytest.mark.parametrize(("hour", "punches", "status", "missing"), [
+    (8, [], "upcoming", 0),                  # before the 09:00 shift: not absent yet
+    (12, [], "upcoming", 0),                 # not in yet at noon: still not a verdict
+    (12, [(8, 57)], "in_progress", 0),       # clocked in: the clock-out is still to come
+    (18, [(8, 57)], "missing_punch_out", 1),  # after 17:30: the clock-out is missing
+    (18, [], "absent", 0),                   # after the shift without a punch: absent
+])
+def test_today_gets_no_verdict_before_its_shift_ends(
+        member: Any, office: Group, join: Any, punch_at: Any, clock: Any, hour: int,
+        punches: list[tuple[int, int]], status: str, missing: int) -> None:
+    friday = date(2026, 11, 20)
+    join(member, office)
+    clock(local(friday, hour))
+    for punch_hour, minute in punches:
+        punch_at(member, local(friday, punch_hour, minute))
+    recompute([member.pk], friday, friday)
+    assert (result(member, friday).status, result(member, friday).missing_punches) == (
+        status, missing)

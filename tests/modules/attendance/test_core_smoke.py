@@ -58,3 +58,32 @@ def test_leave_is_deducted_on_approval(member: Any, hr_person: Any, admin_person
             do_approve(Person.objects.get(pk=task.assignee_id), request.number)
     assert workflows.request(info.id).status == "cancelled"
     assert services.balance(member.pk, annual) == 5
+
+
+def test_a_late_submitted_event_does_not_undo_an_approval(
+        member: Any, office: Any, join: Any, clock: Any, run_commit_hooks: Any) -> None:
+    from taihe.modules.attendance.models import Absence
+    from taihe.modules.directory.models import Person
+    from taihe.modules.workflows import api as workflows
+    from taihe.modules.workflows.models import Task
+    from taihe.modules.workflows.services import do_approve
+
+    # Given approved annual leave of a day
+    join(member, office)
+    annual = LeaveType.objects.get(code="annual")
+    LedgerEntry.objects.create(person=member, leave_type=annual, kind="grant",
+                               on=date(2026, 1, 1), amount=5,
+                               recorded_at=local(date(2026, 1, 1), 0))
+    with run_commit_hooks():
+        info = workflows.start_request(member, "attendance.leave", "", {
+            "leave_type": "annual", "period": {"start": "2026-11-09", "end": "2026-11-09"},
+            "reason": "Errand"})
+    while (task := Task.objects.filter(request_id=info.id, status="pending").first()):
+        with run_commit_hooks():
+            do_approve(Person.objects.get(pk=task.assignee_id), info.number)
+    # When the "submitted" event is delivered again, late, and "approved" twice
+    services.do_follow_request(info.id, "submitted")
+    services.do_follow_request(info.id, "approved")
+    # Then the leave stays approved and is deducted once
+    assert Absence.objects.get(request_id=info.id).status == "approved"
+    assert services.balance(member.pk, annual) == 4

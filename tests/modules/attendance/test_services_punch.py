@@ -228,7 +228,7 @@ def test_punch_from_inside_the_geofence(member: Any, office: Group, site: Site, 
         "10.20.0.5")
     assert stored.latitude == Decimal(str(round(north_of_gate(100), 6)))
     today = DayResult.objects.get(person=member, date=date(2026, 11, 20))
-    assert (today.status, today.check_in) == ("missing_punch_out",
+    assert (today.status, today.check_in) == ("in_progress",
                                               local(date(2026, 11, 20), 8, 55))
     assert DayResult.objects.filter(person=member, date=date(2026, 11, 19)).exists()
     assert [(event.name, event.payload["person_id"], event.payload["verification"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -49,7 +49,7 @@ HALF = Decimal("0.5")
 ONE = Decimal(1)
 CENTS = Decimal("0.01")
 PRESENT = {"on_time", "late", "left_early", "late_and_left_early", "missing_punch_in",
-           "missing_punch_out", "partial_leave"}
+           "missing_punch_out", "partial_leave", "in_progress"}
 """Statuses of a day the person came to work."""
 
 SUMMARY_FIELDS = ("status", "late_minutes", "early_minutes", "overtime_minutes",
@@ -210,9 +210,34 @@ def _previous_shift_tail(book: Rulebook, person_id: int, day: date, shift: Any,
     return cutoff
 
 
+UPCOMING = "upcoming"
+"""A working day not over yet with no punch so far: not (yet) an absence."""
+IN_PROGRESS = "in_progress"
+"""A working day not over yet, clocked in: its missing clock-out is still to come."""
+
+
+def _still_open(result: DailyResult, shift: Any, day: date, zone: tzinfo,
+                group: GroupRules, now: datetime) -> DailyResult:
+    """A day judged before its shift has ended gets no absent or missing-punch verdict yet (lateness already incurred stays): at 08:00 nobody on the
+    09:00 shift is absent, and after clocking in at 08:55 nobody is missing a clock-out."""
+    if result.status.value not in ("absent", "missing_punch_in", "missing_punch_out"):
+        return result
+    intervals = scheduled_intervals(shift, day, zone)
+    if not intervals:
+        return result
+    # Until the shift's end: after it, a missing clock-out is shown as missing (a punch
+    # in the check-out window that follows still mends it when it comes).
+    closes = max(end for _start, end in intervals)
+    if now >= closes:
+        return result
+    status = UPCOMING if result.status.value == "absent" else IN_PROGRESS
+    return replace(result, status=status, missing_punches=0)  # type: ignore[arg-type]
+
+
 def judge(book: Rulebook, facts: Facts, person_id: int, day: date, zone: tzinfo,
-          ) -> tuple[DailyResult, dict[str, Any]] | None:
-    """One person's day as its rules result and the extra columns; None outside a group."""
+          now: datetime | None = None) -> tuple[DailyResult, dict[str, Any]] | None:
+    """One person's day as its rules result and the extra columns; None outside a group.
+    ``now`` (when the day may not be over) keeps an unfinished day from verdicts."""
     group = book.group_of(person_id)
     if group is None:
         return None
@@ -246,6 +271,8 @@ def judge(book: Rulebook, facts: Facts, person_id: int, day: date, zone: tzinfo,
         DailyInput(work_date=day, day_kind=kind, shift=shift, punches=punches,
                    leave=leave, business_trips=trips, approved_overtime=approved),
         zone, group.daily_policy)
+    if now is not None:
+        result = _still_open(result, shift, day, zone, group, now)
     extra = _overtime_columns(result, group, kind, requests, shift, zone)
     extra.update(group_id=group.id, day_kind=kind.value, shift_code=book.shift_code(person_id,
                                                                                      day),
@@ -266,13 +293,26 @@ def _overtime_columns(result: DailyResult, group: GroupRules, kind: DayKind,
     overtime_class = classify(kind)
     if group.overtime_basis == "approval":
         requests = list(requests)
-        minutes = result.approved_overtime_minutes
+        # Approved time counts only when the person was there that day (a punch): an
+        # approved evening on a day of absence or leave is no overtime. Punches are not
+        # required to cover the whole request, since a late stint after a normal day is
+        # often punched out beyond the check-out window.
+        came = result.check_in is not None or result.check_out is not None \
+            or result.worked_minutes > 0
+        present = result.approved_overtime_minutes if came else 0
+        minutes = present
         chosen = {fact.compensation for fact in requests}
-        if kind is not DayKind.WORKDAY and isinstance(shift, FixedShift | FlexibleShift) \
-                and zone is not None:
+        working_shift = isinstance(shift, FixedShift | FlexibleShift) and zone is not None
+        if kind is DayKind.WORKDAY and working_shift:
+            # Only the part of a request outside the day's own shift is overtime.
+            assert isinstance(shift, FixedShift | FlexibleShift) and zone is not None
+            minutes = min(_minutes_outside(requests, shift, result.work_date, zone), present)
+        elif kind is not DayKind.WORKDAY and working_shift:
+            assert isinstance(shift, FixedShift | FlexibleShift) and zone is not None
             scheduled = (result.worked_minutes if result.worked_minutes
                          >= group.daily_policy.minimum_overtime_minutes else 0)
-            minutes = scheduled + _minutes_outside(requests, shift, result.work_date, zone)
+            minutes = scheduled + min(
+                _minutes_outside(requests, shift, result.work_date, zone), present)
             if scheduled:
                 paid = settle(scheduled, overtime_class, group.overtime_policy).paid_minutes
                 chosen.add("pay" if paid else "comp_time")
@@ -317,7 +357,8 @@ def _row(person_id: int, department_id: int | None, result: DailyResult,
     return DayResult(
         person_id=person_id, date=result.work_date, department_id=department_id,
         group_id=extra["group_id"], day_kind=extra["day_kind"], shift_code=extra["shift_code"],
-        status=result.status.value, late_minutes=result.late_minutes,
+        status=str(getattr(result.status, "value", result.status)),
+        late_minutes=result.late_minutes,
         early_minutes=result.early_minutes, worked_minutes=result.worked_minutes,
         overtime_minutes=extra["overtime_minutes"], overtime_class=extra["overtime_class"],
         overtime_settlement=extra["overtime_settlement"],
@@ -371,7 +412,8 @@ def recompute(person_ids: Sequence[int] | None, start: date, end: date, *,
         for day in days:
             if joined is not None and day < joined:
                 continue  # judged under the group the person was in then, or not at all
-            judged = judge(book, facts, person_id, day, zone)
+            judged = judge(book, facts, person_id, day, zone,
+                           now if day >= today - timedelta(days=1) else None)
             if judged is not None:
                 rows.append(_row(person_id, departments.get(person_id), judged[0], judged[1],
                                  now))

@@ -73,6 +73,8 @@ STATUS_LABELS: dict[str, Any] = {
     "business_trip": gettext_lazy("Business trip"),
     "rest": gettext_lazy("Rest day"),
     "holiday": gettext_lazy("Statutory holiday"),
+    "upcoming": gettext_lazy("Not in yet"),
+    "in_progress": gettext_lazy("At work"),
 }
 OVERTIME_LABELS: dict[str, Any] = {
     OvertimeClass.WORKDAY.value: gettext_lazy("Workday"),

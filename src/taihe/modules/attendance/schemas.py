@@ -89,7 +89,8 @@ class DayOut(Schema):
     status: str
     """``on_time``, ``late``, ``left_early``, ``late_and_left_early``, ``absent``,
     ``missing_punch_in``, ``missing_punch_out``, ``on_leave``, ``partial_leave``,
-    ``business_trip``, ``rest`` or ``holiday``."""
+    ``business_trip``, ``rest`` or ``holiday``; on a day not over yet, ``upcoming`` (no
+    punch so far) or ``in_progress`` (clocked in, the clock-out still to come)."""
     shift_code: str
     """The shift the person was scheduled for that day (``rest`` when none)."""
     day_kind: str

@@ -604,6 +604,13 @@ STATUS_OF_OUTCOME = {"submitted": Absence.Status.PENDING, "returned": Absence.St
                      "approved": Absence.Status.APPROVED, "rejected": Absence.Status.REJECTED,
                      "withdrawn": Absence.Status.WITHDRAWN,
                      "cancelled": Absence.Status.CANCELLED}
+STATUS_OF_REQUEST = {"running": Absence.Status.PENDING, "returned": Absence.Status.PENDING,
+                     "approved": Absence.Status.APPROVED, "rejected": Absence.Status.REJECTED,
+                     "withdrawn": Absence.Status.WITHDRAWN,
+                     "cancelled": Absence.Status.CANCELLED}
+"""The mirror follows the request's status now, not the event's name: events are delivered
+by separate jobs with retries, so a late "submitted" must not turn approved leave back into
+a pending one, nor a "cancelled" arriving first leave the deduction behind."""
 
 
 def do_follow_request(approval_id: int, outcome: str) -> None:
@@ -615,7 +622,7 @@ def do_follow_request(approval_id: int, outcome: str) -> None:
     info = workflows.request(approval_id)
     if info is None or info.subject_code not in SUBJECTS or outcome not in STATUS_OF_OUTCOME:
         return
-    status = STATUS_OF_OUTCOME[outcome]
+    status = STATUS_OF_REQUEST.get(info.status, STATUS_OF_OUTCOME[outcome])
     with transaction.atomic():
         if info.subject_code in (LEAVE_SUBJECT, TRIP_SUBJECT):
             span = _follow_absence(info, status)

@@ -60,6 +60,8 @@ STATUS_LABELS: dict[str, Any] = {
     "business_trip": gettext_lazy("Business trip"),
     "rest": gettext_lazy("Rest day"),
     "holiday": gettext_lazy("Holiday"),
+    "upcoming": gettext_lazy("Not in yet"),
+    "in_progress": gettext_lazy("At work"),
 }
 """The day statuses of ``rules.daily.DayStatus`` in words."""
 
@@ -72,7 +74,7 @@ STATUS_TONES = {
     "missing_punch_in": "warn", "missing_punch_out": "warn",
     "absent": "bad",
     "on_leave": "away", "partial_leave": "away", "business_trip": "away",
-    "rest": "off", "holiday": "off", NOT_JUDGED: "",
+    "rest": "off", "holiday": "off", NOT_JUDGED: "", "upcoming": "", "in_progress": "ok",
 }
 """Colour families of the calendar and pills: fine, look at it, a problem, away, off."""
 
