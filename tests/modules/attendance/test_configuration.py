@@ -269,7 +269,7 @@ def test_a_national_holiday_on_a_past_day_rejudges_everyone(
     assert list(CalendarDay.objects.filter(calendar__isnull=True).values_list(
         "pk", "date", "kind", "name")) == [(row.pk, monday, "holiday", "Museum Day")]
     assert rules_changed(found) == [("calendar", None)]
-    assert recompute_jobs() == [([None, "2026-11-16", "2026-11-16",
+    assert recompute_jobs() == [([None, "2026-11-16", "2026-11-17",
                                   "the national calendar: 2026-11-16 changed"], "done")]
     day = DayResult.objects.get(person=member, date=monday)
     assert (day.day_kind, day.status) == ("holiday", "holiday")
@@ -305,7 +305,7 @@ def test_a_calendar_day_rejudges_only_that_calendars_people(
         config.do_set_calendar_day(hr_person, office.calendar_id, date(2026, 11, 17),
                                    "closure", "Repairs")
     guards = sorted(security.memberships.values_list("person_id", flat=True))
-    assert recompute_jobs() == [([sorted([member.pk, *guards]), "2026-11-17", "2026-11-17",
+    assert recompute_jobs() == [([sorted([member.pk, *guards]), "2026-11-17", "2026-11-18",
                                   "Office: 2026-11-17 changed"], "done")]
     day = DayResult.objects.get(person=member, date=date(2026, 11, 17))
     assert (day.day_kind, day.status) == ("rest_day", "rest")
@@ -362,7 +362,7 @@ def test_removing_a_past_day_rejudges_it(hr_person: Any, member: Any, office: Gr
     # then the day is a working day again
     assert not CalendarDay.objects.exists()
     assert rules_changed(found) == [("calendar", office.calendar_id)]
-    assert recompute_jobs() == [([[member.pk], "2026-11-17", "2026-11-17",
+    assert recompute_jobs() == [([[member.pk], "2026-11-17", "2026-11-18",
                                   "Office: 2026-11-17 removed"], "done")]
     day = DayResult.objects.get(person=member, date=date(2026, 11, 17))
     assert (day.day_kind, day.status) == ("workday", "absent")
@@ -396,7 +396,7 @@ def test_seeding_a_year_writes_the_national_rows(hr_person: Any, member: Any, of
         (date(2025, 10, 8), "rest_in_lieu", "National Day")]
     assert rules_changed(found) == [("calendar", None)]
     # and every changed past date is judged again
-    assert recompute_jobs() == [([None, "2025-01-01", "2025-10-11",
+    assert recompute_jobs() == [([None, "2025-01-01", "2025-10-12",
                                   "statutory calendar 2025 seeded"], "done")]
     day = DayResult.objects.get(person=member, date=date(2025, 1, 28))
     assert (day.day_kind, day.status) == ("holiday", "holiday")
@@ -424,7 +424,7 @@ def test_a_seeded_year_is_not_seeded_twice_unless_replaced(
         "rest_in_lieu"
     assert CalendarDay.objects.filter(calendar__isnull=True).count() == 27
     assert [args for args, _status in recompute_jobs()] == [
-        [None, "2025-10-08", "2025-10-08", "statutory calendar 2025 seeded"]]
+        [None, "2025-10-08", "2025-10-09", "statutory calendar 2025 seeded"]]
 
 
 def test_a_year_without_built_in_data_asks_for_the_csv(hr_person: Any, db: Any) -> None:
@@ -904,7 +904,7 @@ def test_a_past_cell_rejudges_the_day(hr_person: Any, security: Group, guards: t
     monday = date(2026, 11, 16)  # a rest day in Wang's cycle
     with run_commit_hooks():
         config.do_set_roster_cells(hr_person, security.pk, [(wang.pk, monday, "day")])
-    assert recompute_jobs() == [([[wang.pk], "2026-11-16", "2026-11-16",
+    assert recompute_jobs() == [([[wang.pk], "2026-11-16", "2026-11-17",
                                   "roster of Security changed"], "done")]
     day = DayResult.objects.get(person=wang, date=monday)
     assert (day.shift_code, day.day_kind, day.status) == ("day", "workday", "absent")
@@ -1003,7 +1003,7 @@ def test_a_past_swap_rejudges_both(hr_person: Any, security: Group, guards: tupl
     assert sorted(RosterCell.objects.values_list("person_id", "shift_code", "note")) == sorted(
         [(wang.pk, "night", "Swapped with Zhao Min on 2026-11-18"),
          (zhao.pk, "day", "Swapped with Wang Li on 2026-11-18")])
-    assert recompute_jobs() == [([sorted([wang.pk, zhao.pk]), "2026-11-18", "2026-11-18",
+    assert recompute_jobs() == [([sorted([wang.pk, zhao.pk]), "2026-11-18", "2026-11-19",
                                   "shift swap of Wang Li and Zhao Min"], "done")]
     assert DayResult.objects.get(person=wang, date=wednesday).shift_code == "night"
     assert DayResult.objects.get(person=zhao, date=wednesday).shift_code == "day"

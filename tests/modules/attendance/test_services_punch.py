@@ -114,7 +114,7 @@ def test_network_not_allowed_for_the_group(member: Any, office: Group, site: Sit
 def test_registered_device(member: Any, hr_person: Any, office: Group, site: Site,
                            clock: Any) -> None:
     # Given the member's registered phone
-    device, key = services.do_register_device(member, "  My phone ")
+    device, key = services.do_register_device(member, "  My phone ", ip="10.20.0.5")
     assert (device.name, device.person_id, device.revoked_at) == ("My phone", member.pk, None)
     assert device.key_hash == services.hash_device_key(key) != key
     # Then its key proves a punch, but not someone else's
@@ -133,9 +133,9 @@ def test_registered_device(member: Any, hr_person: Any, office: Group, site: Sit
         services.do_revoke_device(member, device.pk)
 
 
-def test_only_the_owner_or_hr_revokes_a_device(member: Any, hr_person: Any,
+def test_only_the_owner_or_hr_revokes_a_device(member: Any, hr_person: Any, site: Any,
                                                clock: Any) -> None:
-    device, _key = services.do_register_device(member, "Phone")
+    device, _key = services.do_register_device(member, "Phone", ip="10.20.0.5")
     colleague = PersonFactory(username="colleague", roles=["staff"])
     with pytest.raises(NotFound):
         services.do_revoke_device(colleague, device.pk)
@@ -147,14 +147,14 @@ def test_only_the_owner_or_hr_revokes_a_device(member: Any, hr_person: Any,
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101])
 def test_device_name_is_required(member: Any, name: str) -> None:
     with pytest.raises(ValidationFailed) as raised:
-        services.do_register_device(member, name)
+        services.do_register_device(member, name, ip="10.20.0.5")
     assert set(raised.value.fields) == {"name"}
     assert Device.objects.count() == 0
 
 
 def test_device_registration_needs_the_punch_permission(outsider: Any) -> None:
     with pytest.raises(PermissionDenied):
-        services.do_register_device(outsider, "Phone")
+        services.do_register_device(outsider, "Phone", ip="10.20.0.5")
     assert Device.objects.count() == 0
 
 
@@ -238,7 +238,7 @@ def test_punch_from_inside_the_geofence(member: Any, office: Group, site: Site, 
 def test_punch_from_a_registered_device_marks_it_used(member: Any, office: Group, site: Site,
                                                       join: Any, clock: Any) -> None:
     join(member, office)
-    device, key = services.do_register_device(member, "Phone")
+    device, key = services.do_register_device(member, "Phone", ip="10.20.0.5")
     punch = services.do_punch(member, device_key=key)
     assert (punch.verification, punch.device_id) == ("device", device.pk)
     assert Device.objects.get(pk=device.pk).last_used_at is not None
@@ -402,3 +402,15 @@ def test_import_of_someone_outside_groups_stores_punches_only(hr_person: Any, me
     outcome = services.do_import_punches(hr_person, "x.csv", csv_bytes(
         "person,time", "member,2026-11-02 08:55"))
     assert (outcome.added, Punch.objects.count(), DayResult.objects.count()) == (1, 1, 0)
+
+
+def test_a_device_is_registered_only_from_the_museum_network(member: Any, office: Group,
+                                                             join: Any) -> None:
+    # Given the member at home (an address outside every site's ranges)
+    join(member, office)
+    # When they register their phone, then it is refused and nothing is stored
+    with pytest.raises(ValidationFailed) as raised:
+        services.do_register_device(member, "Phone", ip="203.0.113.7")
+    assert raised.value.code == "outside_network"
+    assert "museum's network" in raised.value.fields["name"]
+    assert Device.objects.count() == 0

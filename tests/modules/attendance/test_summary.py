@@ -51,7 +51,7 @@ def numbers(tally: Tally) -> tuple[Any, ...]:
                  id="maternity leave on a rest day"),
     pytest.param(day("business_trip", trip_minutes=510), (1, 0, 0, 0, 0, 0, 0, 0, 1), {},
                  {}, 0, id="business trip"),
-    pytest.param(day("on_time", trip_minutes=240), (1, 1, 0, 0, 0, 0, 0, 0,
+    pytest.param(day("on_time", trip_minutes=240), (1, Decimal("0.5"), 0, 0, 0, 0, 0, 0,
                                                     Decimal("0.5")), {}, {}, 0,
                  id="half a day travelling"),
     pytest.param(day("on_time", overtime_minutes=90, overtime_class="workday",
@@ -142,3 +142,11 @@ def test_month_tallies_read_days_and_the_corrections_the_month_pays(
     # Then: Monday late, Tuesday absent, and October's absence given back as a worked day
     assert numbers(tally) == (2, 2, 1, 10, 0, 0, 0, 0, 0)
     assert [entry["day"] for entry in tally.corrections] == ["2026-10-30"]
+
+
+def test_a_day_partly_on_a_business_trip_is_not_counted_one_and_a_half_times() -> None:
+    from taihe.modules.attendance.summary import Tally
+
+    tally = Tally()
+    tally.add_day({"status": "on_time", "trip_minutes": 240, "leave_days": 0})
+    assert (tally.worked_days, tally.trip_days) == (Decimal("0.5"), Decimal("0.5"))

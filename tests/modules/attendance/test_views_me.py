@@ -32,6 +32,9 @@ from taihe.modules.attendance.models import (
 from tests.factories import PersonFactory
 from tests.modules.attendance.conftest import local
 
+MUSEUM_IP = "10.20.0.5"
+"""Inside the site's network: devices are registered from the museum's network."""
+
 pytestmark = pytest.mark.django_db
 
 MONDAY = date(2026, 11, 2)
@@ -145,7 +148,8 @@ def test_an_outsider_may_not_punch_or_open_the_pages(client_for: Any, outsider: 
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     response = client.post(reverse("attendance:devices"), {"action": "register",
-                                                          "name": "Contractor phone"})
+                                                          "name": "Contractor phone"},
+                           REMOTE_ADDR=MUSEUM_IP)
     assert response.status_code == 403
     assert client.get(reverse("attendance:day", args=[member.pk, "2026-11-02"])
                       ).status_code == 404
@@ -291,7 +295,8 @@ def test_a_punch_from_a_registered_device(client_for: Any, member: Any, office: 
                                           join: Any, clock: Any) -> None:
     join(member, office)
     client = client_for(member)
-    page = client.post(reverse("attendance:devices"), {"action": "register", "name": "Phone"})
+    page = client.post(reverse("attendance:devices"), {"action": "register", "name": "Phone"},
+                       REMOTE_ADDR=MUSEUM_IP)
     key = re.search(r'data-device-key="([^"]+)"', page.content.decode())
     assert key is not None
     response = client.post(reverse("attendance:punch"), {"device_key": key.group(1)})
@@ -320,10 +325,11 @@ def test_punch_answers_bad_numbers_no_group_and_get(client_for: Any, member: Any
 # --- Devices -------------------------------------------------------------------------------
 
 def test_registering_a_browser_hands_its_key_to_the_page_once(client_for: Any,
-                                                              member: Any) -> None:
+                                                              member: Any, site: Any) -> None:
     client = client_for(member)
     response = client.post(reverse("attendance:devices"), {"action": "register",
-                                                          "name": "My phone"})
+                                                          "name": "My phone"},
+                           REMOTE_ADDR=MUSEUM_IP)
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     device = Device.objects.get()
@@ -341,16 +347,18 @@ def test_registering_a_browser_hands_its_key_to_the_page_once(client_for: Any,
 
 def test_a_device_needs_a_name(client_for: Any, member: Any) -> None:
     response = client_for(member).post(reverse("attendance:devices"), {"action": "register",
-                                                                      "name": " "})
+                                                                      "name": " "},
+                                       REMOTE_ADDR=MUSEUM_IP)
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
     assert Device.objects.count() == 0
 
 
 def test_only_the_owner_revokes_a_device(client_for: Any, member: Any, colleague: Any,
-                                         admin_person: Any, clock: Any) -> None:
+                                         admin_person: Any, site: Any, clock: Any) -> None:
     client_for(member).post(reverse("attendance:devices"), {"action": "register",
-                                                           "name": "My phone"})
+                                                           "name": "My phone"},
+                            REMOTE_ADDR=MUSEUM_IP)
     device = Device.objects.get()
     revoke = {"action": "revoke", "device": str(device.pk)}
     # A colleague gets "not found" and the device keeps working

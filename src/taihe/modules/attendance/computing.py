@@ -218,8 +218,9 @@ IN_PROGRESS = "in_progress"
 
 def _still_open(result: DailyResult, shift: Any, day: date, zone: tzinfo,
                 group: GroupRules, now: datetime) -> DailyResult:
-    """A day judged before its shift has ended gets no absent or missing-punch verdict yet (lateness already incurred stays): at 08:00 nobody on the
-    09:00 shift is absent, and after clocking in at 08:55 nobody is missing a clock-out."""
+    """A day judged before its shift has ended gets no absent or missing-punch verdict yet
+    (lateness already incurred stays): at 08:00 nobody on the 09:00 shift is absent, and
+    after clocking in at 08:55 nobody is missing a clock-out."""
     if result.status.value not in ("absent", "missing_punch_in", "missing_punch_out"):
         return result
     intervals = scheduled_intervals(shift, day, zone)
@@ -302,13 +303,13 @@ def _overtime_columns(result: DailyResult, group: GroupRules, kind: DayKind,
         present = result.approved_overtime_minutes if came else 0
         minutes = present
         chosen = {fact.compensation for fact in requests}
-        working_shift = isinstance(shift, FixedShift | FlexibleShift) and zone is not None
-        if kind is DayKind.WORKDAY and working_shift:
+        working_shift = shift if isinstance(shift, FixedShift | FlexibleShift) else None
+        if kind is DayKind.WORKDAY and working_shift is not None and zone is not None:
             # Only the part of a request outside the day's own shift is overtime.
-            assert isinstance(shift, FixedShift | FlexibleShift) and zone is not None
-            minutes = min(_minutes_outside(requests, shift, result.work_date, zone), present)
-        elif kind is not DayKind.WORKDAY and working_shift:
-            assert isinstance(shift, FixedShift | FlexibleShift) and zone is not None
+            minutes = min(_minutes_outside(requests, working_shift, result.work_date, zone),
+                          present)
+        elif working_shift is not None and zone is not None:
+            shift = working_shift
             scheduled = (result.worked_minutes if result.worked_minutes
                          >= group.daily_policy.minimum_overtime_minutes else 0)
             minutes = scheduled + min(

@@ -124,7 +124,9 @@ def _recompute_dates(person_ids: Iterable[int] | None, dates: Iterable[date],
     found = sorted(set(dates))
     if not found:
         return False
-    return _recompute_later(person_ids, found[0], found[-1], cause)
+    # The day after the last change too: a night shift's morning check-out belongs to the
+    # changed day, and whether the next day has a lone punch depends on it.
+    return _recompute_later(person_ids, found[0], found[-1] + timedelta(days=1), cause)
 
 
 def _fail(fields: Mapping[str, str], detail: str | None = None) -> ValidationFailed:

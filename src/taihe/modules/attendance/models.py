@@ -355,6 +355,13 @@ class LedgerEntry(models.Model):
         ordering = ["person", "leave_type", "on", "id"]
         indexes = [models.Index(fields=["person", "leave_type", "on"],
                                 name="attendance_ledger_person")]
+        # A year's grant, a request's deduction or restoration, a carry-over and a month's
+        # comp-time accrual happen once: the job and HR's button racing cannot double them.
+        constraints = [models.UniqueConstraint(
+            fields=["person", "leave_type", "reference", "kind"],
+            condition=models.Q(kind__in=["grant", "deduction", "restoration", "carry_over",
+                                         "accrual"]) & ~models.Q(reference=""),
+            name="attendance_ledger_once")]
 
 
 class Absence(models.Model):

@@ -7,6 +7,7 @@ grant; HR (``attendance.rules.manage`` or ``attendance.month.close``) sees every
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -48,22 +49,36 @@ def sees_everyone(actor: Any) -> bool:
         authz.actor_for(actor).departments_for(ops.TEAM_VIEW.code) is None
 
 
+_CACHE = "_attendance_team_departments"
+
+
 def team_departments(actor: Any) -> set[int] | None:
-    """Departments whose people's attendance the actor sees (None: all of them)."""
+    """Departments whose people's attendance the actor sees (None: all of them); worked
+    out once per request (kept on the user object) from one read of the tree."""
     if getattr(actor, "is_anonymous", True):
         return set()
+    if hasattr(actor, _CACHE):
+        cached: set[int] | None = getattr(actor, _CACHE)
+        return cached
+    found: set[int] | None
     if sees_everyone(actor):
-        return None
-    granted = set(authz.actor_for(actor).departments_for(ops.TEAM_VIEW.code) or ())
-    for head_of in directory.departments_headed_by(actor.pk):
-        granted.add(head_of)
-        granted.update(_below(head_of))
-    return granted
-
-
-def _below(department_id: int) -> set[int]:
-    return {info.id for info in directory.departments()
-            if department_id in directory.department_lineage(info.id) - {info.id}}
+        found = None
+    else:
+        found = set(authz.actor_for(actor).departments_for(ops.TEAM_VIEW.code) or ())
+        headed = directory.departments_headed_by(actor.pk)
+        if headed:
+            children: dict[int | None, list[int]] = {}
+            for info in directory.departments():
+                children.setdefault(info.parent_id, []).append(info.id)
+            stack = list(headed)
+            while stack:
+                department = stack.pop()
+                if department not in found:
+                    found.add(department)
+                    stack.extend(children.get(department, ()))
+    with contextlib.suppress(AttributeError):  # an object taking no attributes: not cached
+        setattr(actor, _CACHE, found)
+    return found
 
 
 def may_see_person(actor: Any, person_id: int) -> bool:
@@ -82,12 +97,15 @@ def has_team(actor: Any) -> bool:
     return departments is None or bool(departments)
 
 
-def _team_filter(actor: Any, queryset: QuerySet[Any], field: str = "department_id"
+def _team_filter(actor: Any, queryset: QuerySet[Any], field: str = "person_id"
                  ) -> QuerySet[Any]:
+    """Rows of the people now in the actor's departments: the person's current department
+    decides (a transferred person's earlier days go with them to the new head), the same
+    rule as ``may_see_person``."""
     departments = team_departments(actor)
     if departments is None:
         return queryset
-    return queryset.filter(**{f"{field}__in": sorted(departments)})
+    return queryset.filter(**{f"{field}__in": directory.members_in(sorted(departments))})
 
 
 def working_days_for(person_id: int | None, start: date, end: date) -> tuple[Decimal, str]:
@@ -195,10 +213,9 @@ def team_people(actor: Any) -> list[int]:
     """People in attendance groups whose attendance the actor sees."""
     departments = team_departments(actor)
     people = Membership.objects.values_list("person_id", flat=True)
-    ids = list(people)
     if departments is None:
-        return ids
-    return [info.id for info in directory.people(ids) if info.department_id in departments]
+        return list(people)
+    return list(people.filter(person_id__in=directory.members_in(sorted(departments))))
 
 
 def exceptions_of(actor: Any, start: date, end: date) -> list[DayResult]:

@@ -210,14 +210,23 @@ def _coordinate(value: float | None) -> Decimal | None:
     return Decimal(str(round(value, 6))) if value is not None else None
 
 
-def do_register_device(actor: Any, name: str) -> tuple[Device, str]:
+def do_register_device(actor: Any, name: str, *, ip: str | None = None) -> tuple[Device, str]:
     """Register the caller's phone or browser; returns the device and its key, shown once
-    and kept by the browser. Raises ValidationFailed on an empty name."""
+    and kept by the browser. Only from the museum's network (a site's ranges): a device
+    registered anywhere would verify punches made from anywhere. Raises ValidationFailed
+    on an empty name or from outside the museum's network."""
     authz.require(actor, ops.PUNCH.code)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed(fields={"name": _("Give the device a name of up to 100 "
                                                  "characters.")})
+    networks = [network for site in Site.objects.filter(is_active=True)
+                for network in site.networks]
+    if not _in_networks(ip, networks):
+        message = _("Register this device while connected to the museum's network (its "
+                    "Wi-Fi or a wired socket at work), so that it is known to be yours at "
+                    "work.")
+        raise ValidationFailed(message, code="outside_network", fields={"name": message})
     key = secrets.token_urlsafe(32)
     device = Device.objects.create(person_id=actor.pk, name=name, key_hash=hash_device_key(key),
                                    registered_at=timezone.now())
@@ -810,7 +819,7 @@ def do_grant_annual_leave(actor: Any | None, year: int) -> int:
                                      amount=Decimal(days), reference=reference,
                                      recorded_by_id=getattr(actor, "pk", None),
                                      recorded_at=now))
-    LedgerEntry.objects.bulk_create(fresh)
+    LedgerEntry.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(fresh)
 
 
@@ -844,7 +853,7 @@ def do_carry_over(actor: Any | None, year: int) -> int:
                                      on=entry.on, amount=entry.signed_amount,
                                      reference=entry.reference, expires_on=entry.expires_on,
                                      recorded_at=now))
-    LedgerEntry.objects.bulk_create(fresh)
+    LedgerEntry.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(by_person)
 
 

@@ -46,8 +46,11 @@ class Tally:
             self.scheduled_days += sign
         # A day is split between work (or absence) and leave: absent in the afternoon after
         # a morning of leave is half a day absent, not a whole one on top of the leave.
+        # Part of a day on a business trip is the trip's (counted below), not worked twice.
+        trip_part = Decimal("0.5") if status != "business_trip" and values.get(
+            "trip_minutes") else Decimal(0)
         if status in PRESENT:
-            self.worked_days += sign * (ONE - min(leave_days, ONE))
+            self.worked_days += sign * max(ONE - min(leave_days, ONE) - trip_part, Decimal(0))
         if status == "absent":
             self.absent_days += sign * (ONE - min(leave_days, ONE))
         late, early = values.get("late_minutes") or 0, values.get("early_minutes") or 0

@@ -592,7 +592,8 @@ def devices(request: HttpRequest) -> HttpResponse:
         form = DeviceForm(request.POST)
         if form.is_valid():
             try:
-                registered = services.do_register_device(actor, form.cleaned_data["name"])
+                registered = services.do_register_device(
+                    actor, form.cleaned_data["name"], ip=request.META.get("REMOTE_ADDR"))
             except DomainError as error:
                 denied = refuse(request, error)
                 if denied is not None:

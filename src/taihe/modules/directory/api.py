@@ -140,3 +140,9 @@ def departments_headed_by(person_id: int) -> list[int]:
     """The open departments whose head is this person."""
     return list(Department.objects.filter(head_id=person_id, closed_at__isnull=True)
                 .values_list("id", flat=True))
+
+
+def members_in(department_ids: list[int]) -> list[int]:
+    """The ids of everyone (former staff included) whose department is one of these."""
+    return list(Person.objects.filter(department_id__in=department_ids)
+                .values_list("id", flat=True))
