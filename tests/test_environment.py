@@ -18,6 +18,7 @@ def test_the_embedded_defaults_need_nothing(tmp_path: Path) -> None:
     assert env.debug is True
     assert env.time_zone == "Asia/Shanghai"
     assert env.language == "en"
+    assert env.login_attempts_per_minute == 10
     # A secret key is generated once into the data directory, owner-readable only.
     key_file = tmp_path / "secret_key"
     assert key_file.read_text() == env.secret_key
@@ -65,6 +66,7 @@ def test_the_settings_file_is_read_and_the_environment_wins(tmp_path: Path) -> N
     ("TAIHE_LANGUAGE", "fr", "choose en or zh-hans"),
     ("TAIHE_HTTP_THREADS", "many", "whole number"),
     ("TAIHE_HTTP_THREADS", "0", "between 1 and 64"),
+    ("TAIHE_LOGIN_ATTEMPTS_PER_MINUTE", "0", "between 1 and 1000"),
 ])
 def test_bad_values_say_which_variable_is_wrong(tmp_path: Path, name: str, value: str,
                                                 message: str) -> None:

@@ -59,6 +59,7 @@ class Environment:
     mqtt_url: str | None = None
     readings_retention_days: int = 0
     lorawan_webhook_token: str | None = None
+    login_attempts_per_minute: int = 10
 
     @property
     def scaled(self) -> bool:
@@ -170,4 +171,6 @@ def load(environ: dict[str, str] | None = None) -> Environment:
         readings_retention_days=_count("READINGS_RETENTION_DAYS",
                                        get("READINGS_RETENTION_DAYS", "0") or "0", 0, 36_500),
         lorawan_webhook_token=get("LORAWAN_WEBHOOK_TOKEN") or None,
+        login_attempts_per_minute=_count("LOGIN_ATTEMPTS_PER_MINUTE",
+                                         get("LOGIN_ATTEMPTS_PER_MINUTE", "10") or "10", 1, 1000),
     )

@@ -225,4 +225,4 @@ TAIHE_HTTP_THREADS = ENV.http_threads
 TAIHE_MQTT_URL = ENV.mqtt_url
 TAIHE_READINGS_RETENTION_DAYS = ENV.readings_retention_days
 TAIHE_LORAWAN_WEBHOOK_TOKEN = ENV.lorawan_webhook_token
-TAIHE_API_RATE_LIMITS = {"login": (10, 60), "token": (20, 60)}
+TAIHE_API_RATE_LIMITS = {"login": (ENV.login_attempts_per_minute, 60), "token": (20, 60)}
