@@ -1321,9 +1321,9 @@ def balances(request: HttpRequest) -> HttpResponse:
     employments = {row.person_id: row for row in Employment.objects.filter(
         person_id__in=[info.id for info in page_people])}
     rows = []
+    every_balance = selectors.balances_for(actor, [info.id for info in page_people])
     for info in page_people:
-        amounts = {found.leave_type.code: found for found in selectors.balances_of(actor,
-                                                                                  info.id)}
+        amounts = {found.leave_type.code: found for found in every_balance.get(info.id, [])}
         rows.append({"person": info, "department": departments.get(info.department_id or 0,
                                                                    ""),
                      "employment": employments.get(info.id),
