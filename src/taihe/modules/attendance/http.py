@@ -385,9 +385,7 @@ def team_exceptions(request: HttpRequest, start: date | None = None, end: date |
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ValidationFailed(fields={"end": _(
             "Ask for at most %(days)d days at a time.") % {"days": MAX_RANGE_DAYS}})
-    rows = selectors.exceptions_of(request.user, start, end)
-    if status is not None:
-        rows = [row for row in rows if row.status == status]
+    rows = selectors.exceptions_of(request.user, start, end, status=status)
     return _NamedRows(rows, _problem_days)
 
 

@@ -246,10 +246,17 @@ def team_people(actor: Any) -> list[int]:
     return list(people.filter(person_id__in=directory.members_in(sorted(departments))))
 
 
-def exceptions_of(actor: Any, start: date, end: date) -> list[DayResult]:
-    """Problem days (late, early, absent, missing punches) of the actor's team."""
-    return list(_team_filter(actor, DayResult.objects.filter(
-        date__range=(start, end), status__in=PROBLEMS)).order_by("-date", "person_id"))
+def exceptions_of(actor: Any, start: date, end: date, *, status: str | None = None,
+                  department_ids: set[int] | None = None) -> QuerySet[DayResult]:
+    """Problem days (late, early, absent, missing punches) of the actor's team, newest
+    first, filtered in the database by status and by the people now in some departments."""
+    rows = _team_filter(actor, DayResult.objects.filter(
+        date__range=(start, end), status__in=PROBLEMS)).defer("reasons")
+    if status:
+        rows = rows.filter(status=status)
+    if department_ids is not None:
+        rows = rows.filter(person_id__in=directory.members_in(sorted(department_ids)))
+    return rows.order_by("-date", "person_id")
 
 
 def months(actor: Any) -> list[Month]:

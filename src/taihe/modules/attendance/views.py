@@ -798,12 +798,10 @@ def team(request: HttpRequest) -> HttpResponse:
             filters.add_error("end", _("Choose an end on or after the start, at most "
                                        "%(days)d days later.") % {"days": LONGEST_PERIOD_DAYS})
             start, end = today.replace(day=1), today
-    exceptions = selectors.exceptions_of(actor, start, end)
-    if chosen_status:
-        exceptions = [row for row in exceptions if row.status == chosen_status]
-    if chosen_department is not None:
-        within = _subtree(chosen_department)
-        exceptions = [row for row in exceptions if row.department_id in within]
+    exceptions = selectors.exceptions_of(
+        actor, start, end, status=chosen_status or None,
+        department_ids=set(_subtree(chosen_department)) if chosen_department is not None
+        else None)
     page = Paginator(exceptions, EXCEPTIONS_PAGE_SIZE).get_page(request.GET.get("page") or 1)
     exception_names = directory.display_names(sorted({row.person_id for row in page}))
     exception_rows = [{"row": row, "name": exception_names.get(row.person_id,
