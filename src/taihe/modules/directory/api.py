@@ -119,9 +119,23 @@ def roles() -> list[tuple[str, str, str]]:
 
 
 def departments() -> list[DepartmentInfo]:
-    """Every open department, in tree order (parents before their children)."""
-    return [DepartmentInfo(d.pk, d.code, d.name_zh, d.name_en, d.parent_id, d.head_id)
-            for d in Department.objects.filter(closed_at__isnull=True).order_by("path")]
+    """Every open department, in tree order: each parent before its children, siblings by
+    their order then creation. Worked out from the parent links, not by sorting the path
+    text, which puts ``/10/`` before ``/9/`` once ids grow a digit."""
+    rows = list(Department.objects.filter(closed_at__isnull=True)
+                .order_by("sort_order", "id"))
+    known = {d.pk for d in rows}
+    children: dict[int | None, list[Department]] = {}
+    for d in rows:
+        children.setdefault(d.parent_id if d.parent_id in known else None, []).append(d)
+    ordered: list[DepartmentInfo] = []
+    waiting = list(reversed(children.get(None, [])))
+    while waiting:
+        d = waiting.pop()
+        ordered.append(DepartmentInfo(d.pk, d.code, d.name_zh, d.name_en, d.parent_id,
+                                      d.head_id))
+        waiting.extend(reversed(children.get(d.pk, [])))
+    return ordered
 
 
 def department_lineage(department_id: int | None) -> set[int]:
