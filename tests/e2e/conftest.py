@@ -86,3 +86,32 @@ def browser() -> Iterator[Any]:
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
         yield instance
         instance.close()
+
+
+class Browsers:
+    """One signed-in context per person; every console error is collected."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.browser = browser
+        self.base = base
+        self.contexts: list[Any] = []
+        self.problems: list[str] = []
+
+    def page_for(self, username: str, **options: Any) -> Any:
+        context = self.browser.new_context(**{"viewport": {"width": 1280, "height": 900},
+                                              **options})
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: self.problems.append(
+            f"{username} console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.problems.append(f"{username} page error: {e}"))
+        page.goto(f"{self.base}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{self.base}/")
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()

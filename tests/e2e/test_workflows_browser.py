@@ -11,38 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import Browsers as People
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CODE = "e2e-supplies"
-
-
-class People:
-    """One signed-in browser context per person; every console error is collected."""
-
-    def __init__(self, browser: Any, base: str) -> None:
-        self.browser = browser
-        self.base = base
-        self.contexts: list[Any] = []
-        self.problems: list[str] = []
-
-    def page_for(self, username: str) -> Any:
-        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda m: self.problems.append(
-            f"{username} console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.problems.append(f"{username} page error: {e}"))
-        page.goto(f"{self.base}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{self.base}/")
-        return page
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
 
 
 @pytest.fixture

@@ -364,6 +364,16 @@ class LedgerEntry(models.Model):
             name="attendance_ledger_once")]
 
 
+class RequestStatus(models.TextChoices):
+    """Where a mirrored approval request stands (leave, trips, overtime, make-up punches)."""
+
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class Absence(models.Model):
     """Leave or a business trip, mirrored from its approval request."""
 
@@ -371,12 +381,7 @@ class Absence(models.Model):
         LEAVE = "leave", _("Leave")
         TRIP = "trip", _("Business trip")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = RequestStatus
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
@@ -403,12 +408,7 @@ class Absence(models.Model):
 class Overtime(models.Model):
     """Overtime asked for through an approval, mirrored from its request."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = RequestStatus
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
@@ -434,8 +434,8 @@ class PunchCorrection(models.Model):
     work_date = models.DateField()
     at = models.DateTimeField()
     direction = models.CharField(max_length=3)
-    status = models.CharField(max_length=10, choices=Absence.Status.choices,
-                              default=Absence.Status.PENDING)
+    status = models.CharField(max_length=10, choices=RequestStatus.choices,
+                              default=RequestStatus.PENDING)
     request_id = models.PositiveIntegerField(unique=True)
     request_number = models.CharField(max_length=32)
     updated_at = models.DateTimeField(auto_now=True)
