@@ -30,7 +30,7 @@ from taihe.modules.attendance.models import (
     Punch,
 )
 from tests.factories import PersonFactory
-from tests.modules.attendance.conftest import local
+from tests.modules.attendance.conftest import FROZEN_NOW, local
 
 MUSEUM_IP = "10.20.0.5"
 """Inside the site's network: devices are registered from the museum's network."""
@@ -465,3 +465,29 @@ def test_the_page_speaks_the_persons_language(client_for: Any, member: Any, offi
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()
     assert text(response, "id", "month-title") == "2026年11月"
+
+
+def test_overtime_above_the_monthly_limit_is_flagged(client_for: Any, member: Any, office: Any,
+                                                     join: Any, clock: Any) -> None:
+    from taihe.modules.attendance.models import DayResult
+
+    # Given 37 hours of overtime judged in November: a 13-hour Saturday and 24 workday hours
+    join(member, office)
+    common = {"person": member, "group": office, "computed_at": FROZEN_NOW}
+    DayResult.objects.create(date=date(2026, 11, 7), day_kind="rest_day", status="rest",
+                             overtime_minutes=13 * 60, overtime_class="rest_day",
+                             overtime_settlement="comp_time", **common)
+    for day in (2, 3, 4, 5, 6, 9):
+        DayResult.objects.create(date=date(2026, 11, day), day_kind="workday",
+                                 status="on_time", overtime_minutes=4 * 60,
+                                 overtime_class="workday", overtime_settlement="pay", **common)
+    # When the member opens November
+    response = client_for(member).get(reverse("attendance:me"), {"month": "2026-11"})
+    # Then the month's totals say it is above the Labour Law's 36 hours (art. 41)
+    assert text(response, "data-total", "over-cap") == (
+        "37.0 hours of overtime this month: above the 36-hour monthly limit of the Labour "
+        "Law (art. 41)")
+    # and a month within the limit says nothing
+    DayResult.objects.filter(date=date(2026, 11, 9)).delete()
+    calm = client_for(member).get(reverse("attendance:me"), {"month": "2026-11"})
+    assert texts(calm, "data-total", "over-cap") == []

@@ -44,6 +44,7 @@ from taihe.modules.attendance.models import (
     Shift,
 )
 from taihe.modules.attendance.rulebook import load_rulebook
+from taihe.modules.attendance.rules.overtime import OvertimeClass, check_monthly_cap
 from taihe.modules.attendance.summary import Tally, day_values
 from taihe.modules.directory import api as directory
 
@@ -385,9 +386,17 @@ def month_calendar(actor: Any, person_id: int, first_day: date, page_url: str
 def _totals(rows: list[DayResult], leave_names: dict[str, str]) -> dict[str, Any]:
     """A month's numbers from its judged days, with the arithmetic the payroll close uses."""
     tally = Tally()
+    by_class: dict[OvertimeClass, int] = {}
     for row in rows:
         tally.add_day(day_values(row))
+        if row.overtime_minutes and row.overtime_class:
+            kind = OvertimeClass(row.overtime_class)
+            by_class[kind] = by_class.get(kind, 0) + row.overtime_minutes
+    # PRC Labour Law art. 41: at most 36 hours of overtime a month, however it is settled.
+    cap = check_monthly_cap(by_class)
     return {
+        "cap": cap, "cap_hours": f"{Decimal(cap.counted_minutes) / 60:.1f}",
+        "cap_limit": cap.cap_minutes // 60,
         "tally": tally,
         "leave": [(leave_names.get(code, code), f"{Decimal(days).normalize():f}")
                   for code, days in tally.leave_days().items()],
