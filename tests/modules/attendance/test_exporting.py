@@ -213,7 +213,7 @@ def test_the_detail_sheet_has_one_row_a_person_and_day(october: Scenario) -> Non
     wang = {row[0].date(): row for row in rows[1:] if row[1] == "wang.fang"}
     assert wang[date(2026, 10, 10)][11:14] == [240, "Rest day", "Time off in lieu"]
     assert wang[date(2026, 10, 20)][4:] == [
-        "Partly on leave", "Day", datetime(2026, 10, 20, 13, 10),
+        "Part-day leave", "Day", datetime(2026, 10, 20, 13, 10),
         datetime(2026, 10, 20, 17, 35), 0, 0, 255, 0, None, None, "Time off in lieu", 0.5]
     detail = workbook(content)["Detail"]
     assert detail["A2"].number_format == "yyyy-mm-dd"
@@ -559,5 +559,5 @@ def test_a_corrected_day_is_described_in_words() -> None:
     # Then each figure is named, the leave type by its name
     assert exporting.describe_day(None, {"annual": "Annual leave"}) == "Not judged"
     assert exporting.describe_day(after, {"annual": "Annual leave"}) == (
-        "Partly on leave; 12 min late; 5 min early; 1 missing punches; Annual leave 0.5 "
+        "Part-day leave; 12 min late; 5 min early; 1 missing punches; Annual leave 0.5 "
         "day(s); 45 min overtime (Rest day)")

@@ -29,14 +29,15 @@ import xlsxwriter
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from taihe.kernel import authz
 from taihe.kernel.errors import Conflict, NotFound, ValidationFailed
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance import services
 from taihe.modules.attendance.computing import local_zone, month_end
+from taihe.modules.attendance.labels import STATUS_LABELS, in_language, leave_type_names
 from taihe.modules.attendance.models import (
     REST_CODE,
     Correction,
@@ -60,22 +61,6 @@ FORMATS = ("xlsx", "csv")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet takes text starting with these as a formula (OWASP "CSV injection")."""
 
-STATUS_LABELS: dict[str, Any] = {
-    "on_time": gettext_lazy("On time"),
-    "late": gettext_lazy("Late"),
-    "left_early": gettext_lazy("Left early"),
-    "late_and_left_early": gettext_lazy("Late and left early"),
-    "absent": gettext_lazy("Absent"),
-    "missing_punch_in": gettext_lazy("No clock-in"),
-    "missing_punch_out": gettext_lazy("No clock-out"),
-    "on_leave": gettext_lazy("On leave"),
-    "partial_leave": gettext_lazy("Partly on leave"),
-    "business_trip": gettext_lazy("Business trip"),
-    "rest": gettext_lazy("Rest day"),
-    "holiday": gettext_lazy("Statutory holiday"),
-    "upcoming": gettext_lazy("Not in yet"),
-    "in_progress": gettext_lazy("At work"),
-}
 OVERTIME_LABELS: dict[str, Any] = {
     OvertimeClass.WORKDAY.value: gettext_lazy("Workday"),
     OvertimeClass.REST_DAY.value: gettext_lazy("Rest day"),
@@ -83,13 +68,6 @@ OVERTIME_LABELS: dict[str, Any] = {
 }
 SETTLEMENT_LABELS: dict[str, Any] = {"pay": gettext_lazy("Paid"),
                                      "comp_time": gettext_lazy("Time off in lieu")}
-
-
-def in_language(name_zh: str, name_en: str) -> str:
-    """A bilingual name in the reader's language, falling back to the other one."""
-    if (get_language() or "en").startswith("zh"):
-        return name_zh or name_en
-    return name_en or name_zh
 
 
 def month_label(first_day: date) -> str:
@@ -601,11 +579,6 @@ DETAIL_FIELDS = ("person_id", "date", "status", "shift_code", "check_in", "check
                  "department_id")
 
 
-def _leave_names() -> dict[str, str]:
-    return {leave.code: in_language(leave.name_zh, leave.name_en)
-            for leave in LeaveType.objects.all()}
-
-
 def _detail_table(first_day: date, person_order: list[int], lines: dict[int, PersonLine]
                   ) -> Table:
     """One row per person and day, read as tuples in one pass and written in the
@@ -631,7 +604,7 @@ def _detail_table(first_day: date, person_order: list[int], lines: dict[int, Per
     statuses = {code: str(label) for code, label in STATUS_LABELS.items()}
     classes = {code: str(label) for code, label in OVERTIME_LABELS.items()}
     settlements = {code: str(label) for code, label in SETTLEMENT_LABELS.items()}
-    leave_names = _leave_names()
+    leave_names = leave_type_names()
 
     def rows() -> Iterator[list[Any]]:
         for person_id in person_order:
@@ -688,7 +661,7 @@ def describe_day(values: Mapping[str, Any] | None, leave_names: Mapping[str, str
 def _corrections_table(first_day: date, lines: dict[int, PersonLine]) -> Table:
     corrections = list(Correction.objects.filter(applies_to=first_day)
                        .order_by("person_id", "day", "id"))
-    leave_names = _leave_names()
+    leave_names = leave_type_names()
     missing = {row.person_id: None for row in corrections if row.person_id not in lines}
     if missing:
         lines = {**lines, **person_lines(first_day, missing)}

@@ -21,7 +21,6 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
@@ -34,6 +33,7 @@ from taihe.modules.attendance import exporting, selectors, services
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance import schemas as s
 from taihe.modules.attendance.computing import month_start, next_month
+from taihe.modules.attendance.labels import leave_type_name
 from taihe.modules.attendance.models import (
     Absence,
     DayResult,
@@ -136,12 +136,6 @@ def _names(ids: Sequence[int | None]) -> dict[int, str]:
 
 def _person(person_id: int, names: dict[int, str]) -> dict[str, Any]:
     return {"id": person_id, "name": names.get(person_id, f"#{person_id}")}
-
-
-def _leave_name(leave_type: LeaveType) -> str:
-    if (get_language() or "").startswith("zh") or not leave_type.name_en:
-        return leave_type.name_zh
-    return leave_type.name_en
 
 
 def _reasons(row: DayResult) -> list[dict[str, Any]]:
@@ -313,7 +307,7 @@ def my_balances(request: HttpRequest) -> Any:
     ledger holds today, what requests waiting for approval ask for, and what is left for
     a new request. Amounts are decimal strings in the type's unit."""
     authz.require(request.user, ops.PUNCH.code)
-    return [{"leave_type": row.leave_type.code, "name": _leave_name(row.leave_type),
+    return [{"leave_type": row.leave_type.code, "name": leave_type_name(row.leave_type),
              "unit": row.leave_type.unit, "balance": _amount(row.balance),
              "pending": _amount(row.pending), "available": _amount(row.available)}
             for row in selectors.balances_of(request.user, user_id(request))]

@@ -22,8 +22,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from taihe.kernel import authz
@@ -32,12 +32,17 @@ from taihe.kernel.http.pages import forbidden, not_found, refuse, show_errors
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance import selectors, services
 from taihe.modules.attendance.computing import local_zone, month_end, next_month
+from taihe.modules.attendance.labels import (
+    STATUS_LABELS,
+    in_language,
+    leave_type_name,
+    leave_type_names,
+)
 from taihe.modules.attendance.models import (
     REST_CODE,
     Absence,
     DayResult,
     Device,
-    LeaveType,
     Overtime,
     Punch,
     PunchCorrection,
@@ -47,24 +52,6 @@ from taihe.modules.attendance.rulebook import load_rulebook
 from taihe.modules.attendance.rules.overtime import OvertimeClass, check_monthly_cap
 from taihe.modules.attendance.summary import Tally, day_values
 from taihe.modules.directory import api as directory
-
-STATUS_LABELS: dict[str, Any] = {
-    "on_time": gettext_lazy("On time"),
-    "late": gettext_lazy("Late"),
-    "left_early": gettext_lazy("Left early"),
-    "late_and_left_early": gettext_lazy("Late and left early"),
-    "absent": gettext_lazy("Absent"),
-    "missing_punch_in": gettext_lazy("Missing clock-in"),
-    "missing_punch_out": gettext_lazy("Missing clock-out"),
-    "on_leave": gettext_lazy("On leave"),
-    "partial_leave": gettext_lazy("Part-day leave"),
-    "business_trip": gettext_lazy("Business trip"),
-    "rest": gettext_lazy("Rest day"),
-    "holiday": gettext_lazy("Holiday"),
-    "upcoming": gettext_lazy("Not in yet"),
-    "in_progress": gettext_lazy("At work"),
-}
-"""The day statuses of ``rules.daily.DayStatus`` in words."""
 
 NOT_JUDGED = "not_judged"
 NOT_JUDGED_LABEL = gettext_lazy("Not judged yet")
@@ -96,20 +83,6 @@ LONGEST_PERIOD_DAYS = 366
 
 
 # --- Small helpers ---------------------------------------------------------------------------
-
-def _bilingual(zh: str, en: str) -> str:
-    if (get_language() or "en").startswith("zh"):
-        return zh or en
-    return en or zh
-
-
-def _leave_name(leave_type: LeaveType | None) -> str:
-    return _bilingual(leave_type.name_zh, leave_type.name_en) if leave_type else ""
-
-
-def _leave_names() -> dict[str, str]:
-    return {leave_type.code: _leave_name(leave_type) for leave_type in LeaveType.objects.all()}
-
 
 def _local(moment: datetime | None) -> datetime | None:
     return timezone.localtime(moment, local_zone()) if moment is not None else None
@@ -340,7 +313,7 @@ def month_calendar(actor: Any, person_id: int, first_day: date, page_url: str
     book = load_rulebook([person_id], first_day, last_day)
     group = book.group_of(person_id)
     shifts = _shift_views()
-    leave_names = _leave_names()
+    leave_names = leave_type_names()
     cells: list[CalendarCell | None] = [None] * first_day.weekday()
     for number in range(1, last_day.day + 1):
         day = first_day.replace(day=number)
@@ -447,7 +420,7 @@ def _request_rows(actor: Any, person_id: int) -> list[dict[str, Any]]:
         unit = absence.leave_type.get_unit_display() if absence.leave_type else _("Days")
         rows.append({
             "sort": absence.start, "number": absence.request_number,
-            "what": _leave_name(absence.leave_type) if absence.kind == Absence.Kind.LEAVE
+            "what": leave_type_name(absence.leave_type) if absence.kind == Absence.Kind.LEAVE
             else _("Business trip"),
             "when": absence.start.isoformat() if absence.start == absence.end
             else f"{absence.start.isoformat()} – {absence.end.isoformat()}",
@@ -492,10 +465,10 @@ def me(request: HttpRequest) -> HttpResponse:
     if month_error:
         messages.warning(request, month_error)
     calendar, rows = month_calendar(actor, actor.pk, first_day, reverse("attendance:me"))
-    leave_names = _leave_names()
+    leave_names = leave_type_names()
     return render(request, "attendance/me.html", {
         "today": today_view, "calendar": calendar, "totals": _totals(rows, leave_names),
-        "balances": [{"balance": balance, "name": _leave_name(balance.leave_type)}
+        "balances": [{"balance": balance, "name": leave_type_name(balance.leave_type)}
                      for balance in selectors.balances_of(actor, actor.pk)],
         "requests": _request_rows(actor, actor.pk),
         "request_links": _request_links(), "storage_key": DEVICE_STORAGE_KEY,
@@ -674,7 +647,7 @@ def day(request: HttpRequest, person_id: int, day: str) -> HttpResponse:
         "shift": shift, "holiday_name": holiday_name, "in_group": group is not None,
         "reasons": reasons, "punches": punches,
         "worked": duration(result.worked_minutes) if result else "",
-        "absences": [{"absence": absence, "what": _leave_name(absence.leave_type)
+        "absences": [{"absence": absence, "what": leave_type_name(absence.leave_type)
                       if absence.kind == Absence.Kind.LEAVE else _("Business trip"),
                       "tone": REQUEST_TONES.get(absence.status, "")}
                      for absence in facts["absences"]],
@@ -683,7 +656,7 @@ def day(request: HttpRequest, person_id: int, day: str) -> HttpResponse:
         "corrections": [{"correction": correction,
                          "tone": REQUEST_TONES.get(correction.status, "")}
                         for correction in facts["corrections"]],
-        "leave_type_name": _leave_names().get(result.leave_type, result.leave_type)
+        "leave_type_name": leave_type_names().get(result.leave_type, result.leave_type)
         if result and result.leave_type else "",
         "overtime_class": OVERTIME_CLASS_LABELS.get(result.overtime_class, "")
         if result else "",
@@ -721,7 +694,7 @@ class BoardRow:
 
 
 def _department_names(department_ids: set[int] | None) -> list[tuple[int, str]]:
-    return [(info.id, _bilingual(info.name_zh, info.name_en)) for info in directory.departments()
+    return [(info.id, in_language(info.name_zh, info.name_en)) for info in directory.departments()
             if department_ids is None or info.id in department_ids]
 
 
@@ -850,8 +823,8 @@ def person_month(request: HttpRequest, person_id: int) -> HttpResponse:
     membership = selectors.membership_of(person_id)
     return render(request, "attendance/person.html", {
         "person": info, "name": directory.display_names([person_id]).get(person_id, ""),
-        "department": _bilingual(department.name_zh, department.name_en) if department else "",
+        "department": in_language(department.name_zh, department.name_en) if department else "",
         "group_name": membership.group.name if membership else "",
-        "calendar": calendar, "totals": _totals(rows, _leave_names()),
+        "calendar": calendar, "totals": _totals(rows, leave_type_names()),
         "may_see_team": selectors.has_team(actor),
     })

@@ -37,6 +37,7 @@ from taihe.kernel.http.pages import forbidden, not_found, refuse, show_errors
 from taihe.modules.attendance import configuration, selectors, services
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance.computing import month_end, month_start, next_month
+from taihe.modules.attendance.labels import leave_type_name
 from taihe.modules.attendance.models import (
     REST_CODE,
     Calendar,
@@ -1184,16 +1185,12 @@ class AdjustForm(forms.Form):
     def __init__(self, *args: Any, leave_types: list[LeaveType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["leave_type"].choices = [  # type: ignore[attr-defined]
-            (leave_type.code, _leave_name(leave_type)) for leave_type in leave_types]
+            (leave_type.code, leave_type_name(leave_type)) for leave_type in leave_types]
 
 
 class YearForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=FIRST_YEAR,
                               max_value=LAST_YEAR)
-
-
-def _leave_name(leave_type: LeaveType) -> str:
-    return leave_type.name_zh if _is_zh() or not leave_type.name_en else leave_type.name_en
 
 
 def _unit(leave_type: LeaveType) -> str:
@@ -1336,13 +1333,13 @@ def balances(request: HttpRequest) -> HttpResponse:
     return render(request, "attendance/manage_balances.html", {
         "section": "balances", "filters": filters, "rows": rows, "page_obj": page,
         "query_string": rest.urlencode(), "leave_types": [
-            {"type": leave_type, "name": _leave_name(leave_type), "unit": _unit(leave_type)}
+            {"type": leave_type, "name": leave_type_name(leave_type), "unit": _unit(leave_type)}
             for leave_type in leave_types],
         "person": person, "person_name": directory.display_names([person.id]).get(person.id)
         if person else "", "person_department": departments.get(person.department_id or 0, "")
         if person else "", "employment": employment,
         "person_balances": selectors.balances_of(actor, person.id) if person else [],
-        "chosen_type": chosen, "chosen_name": _leave_name(chosen) if chosen else "",
+        "chosen_type": chosen, "chosen_name": leave_type_name(chosen) if chosen else "",
         "ledger": _ledger(actor, person.id, chosen.code) if person and chosen else [],
         "employment_form": employment_form, "adjust_form": adjust_form,
         "grant_form": grant_form, "carry_form": carry_form, "action": action,
