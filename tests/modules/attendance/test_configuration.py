@@ -483,6 +483,14 @@ def test_a_csv_import_into_a_calendar_rejudges_its_past_dates(
     assert (day.day_kind, day.status) == ("rest_day", "rest")
 
 
+def test_a_gb18030_csv_from_excel_is_read(hr_person: Any, office_calendar: Calendar) -> None:
+    # Excel in a Chinese locale saves CSV as GB18030
+    content = "date,kind,name\n2027-01-01,holiday,元旦\n".encode("gb18030")
+    config.do_import_calendar_csv(hr_person, None, content, year=2027)
+    assert CalendarDay.objects.get(calendar=None, date=date(2027, 1, 1)).name == "元旦"
+
+
+
 @pytest.mark.parametrize(("content", "year", "fields"), [
     (b"date,kind,name\n"
      b"2027-13-01,holiday,Bad\n"
@@ -503,7 +511,7 @@ def test_a_csv_import_into_a_calendar_rejudges_its_past_dates(
      {"row 1": "The first line must be the header date,kind,name."}),
     (b"", None, {"row 1": "The first line must be the header date,kind,name."}),
     (b"date,kind,name\n", None, {"file": "The file lists no dates."}),
-    ("date,kind,name\n2027-01-01,holiday,元旦\n".encode("gb18030"), None,
+    (b"date,kind,name\n2027-01-01,holiday,\x81\x20\xff\n", None,
      {"file": "Save the file as UTF-8 CSV."}),
 ])
 def test_a_bad_csv_imports_nothing(content: bytes, year: int | None, fields: dict[str, str],

@@ -337,6 +337,15 @@ def test_import_skips_duplicates(hr_person: Any, member: Any, office: Group, joi
     assert Punch.objects.count() == 2
 
 
+def test_import_reads_what_excel_in_a_chinese_locale_saves(hr_person: Any, member: Any,
+                                                           clock: Any) -> None:
+    # Given a time clock export saved by Excel as GB18030, with a terminal named in Chinese
+    content = "person,time,terminal\nmember,2026-11-02 08:55,午门东侧\n".encode("gb18030")
+    # When it is imported, then the punch and its terminal read right
+    assert services.do_import_punches(hr_person, "gate.csv", content).added == 1
+    assert Punch.objects.get().terminal == "午门东侧"
+
+
 def test_import_reads_a_bom_capitalised_headers_and_offsets(hr_person: Any, member: Any,
                                                             clock: Any) -> None:
     content = csv_bytes(" Person , TIME ", "member,2026-11-02T00:55:00+00:00",
@@ -379,8 +388,8 @@ def test_import_reports_every_bad_row_and_stores_nothing(hr_person: Any, member:
     pytest.param(b"who,when\nmember,2026-11-02 08:55\n",
                  {"file": "Missing columns: person, time"}, id="wrong columns"),
     pytest.param(b"person,time\n", {"file": "The file has no rows."}, id="no rows"),
-    pytest.param("person,time\nmember,2026-11-02 08:55\n".encode("utf-16"),
-                 {"file": "Save the file as UTF-8 CSV."}, id="not UTF-8"),
+    pytest.param(b"person,time\nmember,\x81\x20\xff\n",
+                 {"file": "Save the file as UTF-8 CSV."}, id="not text"),
 ])
 def test_import_refuses_unreadable_files(hr_person: Any, member: Any, clock: Any,
                                          content: bytes, fields: dict[str, str]) -> None:

@@ -243,7 +243,7 @@ def test_a_bad_month_says_what_was_wrong_and_shows_this_month(client_for: Any, m
     join(member, office)
     response = client_for(member).get(reverse("attendance:me"), {"month": "2026-13"})
     assert response.status_code == 200
-    assert "“2026-13” is not a month such as 2026-11; showing this month." in \
+    assert "“2026-13”: There is no month 13: months run from 01 to 12. Showing this month." in \
         response.content.decode()
     assert text(response, "id", "month-title") == "November 2026"
 
@@ -491,3 +491,12 @@ def test_overtime_above_the_monthly_limit_is_flagged(client_for: Any, member: An
     DayResult.objects.filter(date=date(2026, 11, 9)).delete()
     calm = client_for(member).get(reverse("attendance:me"), {"month": "2026-11"})
     assert texts(calm, "data-total", "over-cap") == []
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30"])
+def test_a_day_outside_the_known_years_is_not_found(client_for: Any, member: Any,
+                                                     office: Any, join: Any, clock: Any,
+                                                     day: str) -> None:
+    join(member, office)
+    response = client_for(member).get(reverse("attendance:day", args=[member.pk, day]))
+    assert response.status_code == 404

@@ -513,3 +513,12 @@ def test_the_move_buttons_reorder_the_columns_in_a_browser(hr_person: Any,
     assert response.status_code == 302
     assert ExportLayout.objects.get().columns[:5] == [
         "name", "department", "group", "username", "scheduled_days"]
+
+
+def test_closing_a_month_beyond_the_known_years_is_refused_not_a_crash(
+        client_for: Any, hr_person: Any) -> None:
+    from taihe.modules.attendance.models import Month
+
+    response = client_for(hr_person).post(reverse("attendance:payroll"), {"month": "9999-12"})
+    assert response.status_code in (302, 400, 404, 422)
+    assert not Month.objects.exists()

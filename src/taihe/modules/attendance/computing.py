@@ -9,6 +9,7 @@ open month pays, with the day and the cause as its trace.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -19,8 +20,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from taihe.kernel.db.engine import insert_many
+from taihe.kernel.errors import ValidationFailed
 from taihe.modules.attendance.models import (
     Absence,
     Correction,
@@ -64,6 +67,39 @@ def local_zone() -> tzinfo:
 
 def local_midnight(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone)
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""The years attendance dates may name (a typed 9999-12 must not reach date arithmetic)."""
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+
+
+def parse_month(value: str | None) -> date:
+    """The first day of a ``YYYY-MM`` month typed by a person; ValidationFailed (field
+    ``month``) saying what is wrong otherwise."""
+    text = (value or "").strip()
+    found = MONTH_PATTERN.match(text)
+    if found is None:
+        raise ValidationFailed(fields={"month": _(
+            "Write the month as YYYY-MM, such as 2026-11.")})
+    year, number = int(found[1]), int(found[2])
+    if not 1 <= number <= 12:
+        raise ValidationFailed(fields={"month": _(
+            "There is no month %(number)s: months run from 01 to 12.") % {"number": found[2]}})
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed(fields={"month": _(
+            "Choose a month between %(first)s and %(last)s.") % {
+            "first": f"{FIRST_YEAR}-01", "last": f"{LAST_YEAR}-12"}})
+    return date(year, number, 1)
+
+
+def parse_day(text: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` date within the years attendance knows; None otherwise."""
+    try:
+        found = date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return found if FIRST_YEAR <= found.year <= LAST_YEAR else None
 
 
 def month_start(day: date) -> date:

@@ -33,6 +33,7 @@ from taihe.kernel import authz
 from taihe.kernel.errors import Conflict, NotFound, ValidationFailed
 from taihe.kernel.events import publish
 from taihe.kernel.jobs import enqueue
+from taihe.kernel.text import decode_spreadsheet_text
 from taihe.modules.attendance import events, services
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance.computing import local_zone, month_start, next_month
@@ -422,10 +423,10 @@ def do_import_calendar_csv(actor: Any, calendar_id: int | None, content: bytes, 
     if calendar_id is not None:
         _calendar(calendar_id)
     try:
-        text = content.decode("utf-8-sig")
+        text = decode_spreadsheet_text(content)
     except UnicodeDecodeError:
         raise _fail({"file": _("Save the file as UTF-8 CSV.")},
-                    _("The file is not UTF-8 text.")) from None
+                    _("The file is not UTF-8 or GB18030 text.")) from None
     parsed = parse_holiday_csv(text, year=year)
     if parsed.errors:
         fields: dict[str, str] = {}

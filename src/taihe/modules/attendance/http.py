@@ -11,7 +11,6 @@ that declaration).
 # No ``from __future__ import annotations`` here: ninja's ``paginate`` wrapper resolves a
 # view's annotations in its own module, where ``date`` would be an unknown name.
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
@@ -32,7 +31,7 @@ from taihe.kernel.http.api import Pagination, user_id
 from taihe.modules.attendance import exporting, selectors, services
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance import schemas as s
-from taihe.modules.attendance.computing import month_start, next_month
+from taihe.modules.attendance.computing import month_start, next_month, parse_month
 from taihe.modules.attendance.labels import leave_type_name
 from taihe.modules.attendance.models import (
     Absence,
@@ -48,8 +47,6 @@ from taihe.modules.directory import api as directory
 
 router = Router()
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
-FIRST_YEAR, LAST_YEAR = 2000, 2099
 """Months outside this century are typing mistakes; refusing them also keeps date
 arithmetic (the month after December 9999) away from the calendar's edge."""
 MAX_RANGE_DAYS = 366
@@ -95,22 +92,9 @@ NO_PAYROLL = "The caller may not close months (``attendance.month.close``)."
 
 def _month(value: str | None, *, default: date | None = None) -> date:
     """The first day of a ``YYYY-MM`` month; ``default`` when none is given."""
-    text = (value or "").strip()
-    if not text and default is not None:
+    if not (value or "").strip() and default is not None:
         return default
-    found = MONTH_PATTERN.match(text)
-    if found is None:
-        raise ValidationFailed(fields={"month": _(
-            "Write the month as YYYY-MM, such as 2026-11.")})
-    year, number = int(found[1]), int(found[2])
-    if not 1 <= number <= 12:
-        raise ValidationFailed(fields={"month": _(
-            "There is no month %(number)s: months run from 01 to 12.") % {"number": found[2]}})
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationFailed(fields={"month": _(
-            "Choose a month between %(first)s and %(last)s.") % {
-            "first": f"{FIRST_YEAR}-01", "last": f"{LAST_YEAR}-12"}})
-    return date(year, number, 1)
+    return parse_month(value)
 
 
 def _this_month() -> date:

@@ -147,6 +147,13 @@ class Rulebook:
         code = self.shift_code(person_id, day)
         return self.shifts.get(code, RestDay(code))
 
+    def works_on(self, person_id: int, day: date) -> bool:
+        """Whether the person is scheduled to work ``day``: what leave costs and what an
+        approval form counts as a working day (the roster or grid cell decides, as it does
+        for the day's judgement)."""
+        return self.day_kind(person_id, day) is DayKind.WORKDAY and \
+            self.shift(person_id, day).is_working
+
     def day_kind(self, person_id: int, day: date) -> DayKind:
         """The person's own kind of day. A statutory holiday is a holiday for everyone; on a
         rotating roster the roster decides work and rest, otherwise the calendar does."""
@@ -204,3 +211,10 @@ def group_rules(group: Group) -> GroupRules:
         overtime_policy=OvertimePolicy(workday=_settlement(group.workday_overtime),
                                        rest_day=_settlement(group.rest_day_overtime)),
     )
+
+
+def national_calendar(start: date, end: date) -> WorkCalendar:
+    """A Monday-to-Friday week with the national statutory days: the calendar of someone
+    in no attendance group (a volunteer, a contractor)."""
+    days = CalendarDay.objects.filter(calendar__isnull=True, date__range=(start, end))
+    return work_calendar(Calendar(name="", rest_weekdays=[5, 6], follows_statutory=True), days)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from taihe.modules.attendance.models import (
     Punch,
     PunchCorrection,
 )
-from taihe.modules.attendance.rulebook import load_rulebook
+from taihe.modules.attendance.rulebook import load_rulebook, national_calendar
 from taihe.modules.directory import api as directory
 
 PROBLEMS = ("late", "left_early", "late_and_left_early", "absent", "missing_punch_in",
@@ -109,17 +109,19 @@ def _team_filter(actor: Any, queryset: QuerySet[Any], field: str = "person_id"
 
 
 def working_days_for(person_id: int | None, start: date, end: date) -> tuple[Decimal, str]:
-    """Working days of the person's own calendar or roster (approval forms ask this)."""
-    from taihe.modules.workflows.api import weekdays_between
-
+    """Working days as leave counts them (``services.leave_amount``): the days the person's
+    calendar, roster or grid cells schedule them to work; for someone in no group, Monday
+    to Friday less the national holidays. Approval forms show this count."""
     if person_id is None:
-        return Decimal(weekdays_between(start, end)), _("Monday to Friday")
+        calendar = national_calendar(start, end)
+        return Decimal(calendar.count_working_days(start, end)), _("Monday to Friday")
     book = load_rulebook([person_id], start, end)
     group = book.group_of(person_id)
     if group is None:
-        return Decimal(weekdays_between(start, end)), _("Monday to Friday")
+        calendar = national_calendar(start, end)
+        return Decimal(calendar.count_working_days(start, end)), _("Monday to Friday")
     days = sum(1 for offset in range((end - start).days + 1)
-               if book.day_kind(person_id, start + timedelta(days=offset)).value == "workday")
+               if book.works_on(person_id, start + timedelta(days=offset)))
     return Decimal(days), group.name
 
 
@@ -146,10 +148,6 @@ def punches_of(actor: Any, person_id: int, day: date) -> list[Punch]:
         person_id=person_id, at__gte=local_midnight(day, zone) - timedelta(hours=6),
         at__lt=local_midnight(day + timedelta(days=1), zone) + timedelta(hours=12))
         .order_by("at"))
-
-
-def last_punches(person_id: int, since: datetime) -> list[Punch]:
-    return list(Punch.objects.filter(person_id=person_id, at__gte=since).order_by("at"))
 
 
 @dataclass(frozen=True)
@@ -185,8 +183,13 @@ def balances_for(actor: Any, person_ids: list[int], on: date | None = None
     people the actor may not see are left out."""
     from django.db.models import Sum
 
-    visible = [pid for pid in person_ids if may_see_person(actor, pid)] \
-        if team_departments(actor) is not None else list(person_ids)
+    departments = team_departments(actor)
+    if departments is None:
+        visible = list(person_ids)
+    else:
+        within = set(directory.members_in(sorted(departments)))
+        own = getattr(actor, "pk", None)
+        visible = [pid for pid in person_ids if pid in within or pid == own]
     on = on or today()
     types = list(LeaveType.objects.filter(has_balance=True))
     sums = {(row["person_id"], row["leave_type_id"]): row["total"]

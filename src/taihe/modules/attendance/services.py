@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from taihe.kernel import authz
 from taihe.kernel.errors import Conflict, NotFound, ValidationFailed
 from taihe.kernel.events import publish
+from taihe.kernel.text import decode_spreadsheet_text
 from taihe.modules.attendance import events
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance.computing import (
@@ -54,9 +55,9 @@ from taihe.modules.attendance.models import (
     PunchImport,
     Site,
 )
-from taihe.modules.attendance.rulebook import Rulebook, load_rulebook, work_calendar
+from taihe.modules.attendance.rulebook import Rulebook, load_rulebook, national_calendar
 from taihe.modules.attendance.rules import leave as leave_rules
-from taihe.modules.attendance.rules.calendar import WorkCalendar, dates_between
+from taihe.modules.attendance.rules.calendar import dates_between
 from taihe.modules.attendance.rules.shifts import FixedShift, FlexibleShift
 from taihe.modules.attendance.summary import Tally, day_values
 from taihe.modules.directory import api as directory
@@ -286,9 +287,9 @@ def do_import_punches(actor: Any, file_name: str, content: bytes, *,
     skipped as duplicates. Emits ``attendance.punches.imported.v1``."""
     authz.require(actor, ops.MANAGE.code)
     try:
-        text = content.decode("utf-8-sig")
+        text = decode_spreadsheet_text(content)
     except UnicodeDecodeError:
-        raise ValidationFailed(_("The file is not UTF-8 text."),
+        raise ValidationFailed(_("The file is not UTF-8 or GB18030 text."),
                                fields={"file": _("Save the file as UTF-8 CSV.")}) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
@@ -408,7 +409,7 @@ def leave_amount(person_id: int, leave_type: LeaveType, start: date, end: date,
     # Someone outside every attendance group (a volunteer, a contractor) still takes leave:
     # it is counted on a Monday-to-Friday week with the national holidays.
     calendar = book.calendar_of(group) if group is not None else \
-        _national_calendar(start, end)
+        national_calendar(start, end)
     counting = (leave_rules.DayCounting.CALENDAR_DAYS if leave_type.calendar_days
                 else leave_rules.DayCounting.WORKING_DAYS)
     halves = {"start_half": start_half or None, "end_half": end_half or None}
@@ -418,7 +419,7 @@ def leave_amount(person_id: int, leave_type: LeaveType, start: date, end: date,
             # roster-grid cell decides, as it does for the day's judgement (computing.judge).
             total = Decimal(0)
             for day in dates_between(start, end):
-                if _scheduled_to_work(book, person_id, day):
+                if book.works_on(person_id, day):
                     total += HALF if (day == start and start_half == "pm") or \
                         (day == end and end_half == "am") else ONE
             return total
@@ -426,7 +427,7 @@ def leave_amount(person_id: int, leave_type: LeaveType, start: date, end: date,
                                           **halves)  # type: ignore[arg-type]
     hours = Decimal(0)
     for day in dates_between(start, end):
-        working = (_scheduled_to_work(book, person_id, day) if group is not None
+        working = (book.works_on(person_id, day) if group is not None
                    else calendar.is_working_day(day))
         if not working:
             continue
@@ -434,18 +435,6 @@ def leave_amount(person_id: int, leave_type: LeaveType, start: date, end: date,
         half = (day == start and start_half == "pm") or (day == end and end_half == "am")
         hours += full / 2 if half else full
     return hours.quantize(Decimal("0.01"))
-
-
-def _scheduled_to_work(book: Rulebook, person_id: int, day: date) -> bool:
-    return book.day_kind(person_id, day).value == "workday" and \
-        book.shift(person_id, day).is_working
-
-
-def _national_calendar(start: date, end: date) -> WorkCalendar:
-    from taihe.modules.attendance.models import Calendar, CalendarDay
-
-    days = CalendarDay.objects.filter(calendar__isnull=True, date__range=(start, end))
-    return work_calendar(Calendar(name="", rest_weekdays=[5, 6], follows_statutory=True), days)
 
 
 def balance(person_id: int, leave_type: LeaveType, on: date | None = None) -> Decimal:
@@ -546,7 +535,8 @@ def check_overtime(actor: Any, values: dict[str, Any], request_id: int | None
     if _clock(values.get("end_time")) is None:
         return {"end_time": _("Write the time as HH:MM, for example 21:30.")}
     window = overtime_window(values)
-    assert window is not None
+    if window is None:  # the form's date field was edited away in the designer
+        return {"date": _("Enter a date.")}
     _day, begins, ends = window
     try:
         hours = Decimal(str(values.get("hours")))
@@ -981,7 +971,9 @@ def _require_previous_closed(first_day: date) -> None:
 def require_open_month(day: date) -> None:
     """Raise Conflict when ``day`` lies in a closed month (for edits that must not touch
     a frozen payroll, such as roster cells)."""
-    if Month.objects.filter(first_day=month_start(day), closed_at__isnull=False).exists():
+    from taihe.modules.attendance.selectors import is_closed
+
+    if is_closed(day):
         raise Conflict(_("%(month)s is closed; its roster can no longer change.")
                        % {"month": month_start(day).strftime("%Y-%m")}, code="closed")
 

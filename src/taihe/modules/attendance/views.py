@@ -27,11 +27,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from taihe.kernel import authz
-from taihe.kernel.errors import DomainError
+from taihe.kernel.errors import DomainError, ValidationFailed
 from taihe.kernel.http.pages import forbidden, not_found, refuse, show_errors
 from taihe.modules.attendance import operations as ops
 from taihe.modules.attendance import selectors, services
-from taihe.modules.attendance.computing import local_zone, month_end, next_month
+from taihe.modules.attendance.computing import (
+    local_zone,
+    month_end,
+    next_month,
+    parse_day,
+    parse_month,
+)
 from taihe.modules.attendance.labels import (
     STATUS_LABELS,
     in_language,
@@ -115,21 +121,14 @@ def _parse_month(text: str | None, today: date) -> tuple[date, str]:
     if not text:
         return today.replace(day=1), ""
     try:
-        first_day = datetime.strptime(text.strip(), "%Y-%m").date()  # noqa: DTZ007 (a date)
-    except ValueError:
-        first_day = None
-    if first_day is None or not 2000 <= first_day.year <= 2100:
-        return today.replace(day=1), _("“%(value)s” is not a month such as %(example)s; "
-                                       "showing this month.") % {
-            "value": text[:20], "example": today.strftime("%Y-%m")}
-    return first_day, ""
+        return parse_month(text), ""
+    except ValidationFailed as error:
+        return today.replace(day=1), _("“%(value)s”: %(problem)s Showing this month.") % {
+            "value": text[:20], "problem": error.fields.get("month", "")}
 
 
 def _parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    return parse_day(text)
 
 
 def _segments_text(shift: Shift) -> str:

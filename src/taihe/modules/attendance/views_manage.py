@@ -36,7 +36,7 @@ from taihe.kernel.errors import DomainError, ValidationFailed
 from taihe.kernel.http.pages import forbidden, not_found, refuse, show_errors
 from taihe.modules.attendance import configuration, selectors, services
 from taihe.modules.attendance import operations as ops
-from taihe.modules.attendance.computing import month_end, month_start, next_month
+from taihe.modules.attendance.computing import month_end, month_start, next_month, parse_month
 from taihe.modules.attendance.labels import leave_type_name
 from taihe.modules.attendance.models import (
     REST_CODE,
@@ -857,12 +857,10 @@ def group_edit(request: HttpRequest, group_id: int | None = None) -> HttpRespons
 
 
 def _month(value: Any, default: date) -> date:
-    text = str(value or "").strip()
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
-    if match and FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR \
-            and 1 <= int(match.group(2)) <= 12:
-        return date(int(match.group(1)), int(match.group(2)), 1)
-    return month_start(default)
+    try:
+        return parse_month(str(value or ""))
+    except ValidationFailed:
+        return month_start(default)
 
 
 @dataclass

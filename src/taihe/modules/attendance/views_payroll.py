@@ -25,6 +25,7 @@ from taihe.kernel.errors import Conflict, DomainError, NotFound, ValidationFaile
 from taihe.kernel.http.pages import forbidden, not_found
 from taihe.modules.attendance import exporting, services
 from taihe.modules.attendance import operations as ops
+from taihe.modules.attendance.computing import parse_month
 from taihe.modules.attendance.models import ExportLayout
 
 PAGE_SIZE = 100
@@ -36,11 +37,11 @@ def _may_close(request: HttpRequest) -> bool:
 
 
 def _first_day(text: str) -> date | None:
-    """``YYYY-MM`` as the month's first day; None when it is not a month."""
-    found = MONTH.fullmatch(text or "")
-    if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
+    """``YYYY-MM`` as the month's first day; None when it is not a month we keep."""
+    try:
+        return parse_month(text)
+    except ValidationFailed:
         return None
-    return date(int(found.group(1)), int(found.group(2)), 1)
 
 
 def _id(text: str) -> int | None:

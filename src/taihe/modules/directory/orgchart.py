@@ -6,7 +6,6 @@ file again changes nothing.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -29,6 +28,7 @@ from taihe.kernel.authz import Actor
 from taihe.kernel.errors import NotFound, PermissionDenied, ValidationFailed
 from taihe.kernel.events import publish
 from taihe.kernel.jobs import enqueue, job
+from taihe.kernel.text import decode_spreadsheet_text
 from taihe.modules.directory import events, services
 from taihe.modules.directory import operations as ops
 from taihe.modules.directory.models import (
@@ -119,19 +119,11 @@ def _cell_text(value: Any) -> str:
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings = ["utf-16"]
-    else:
-        # Excel in a Chinese locale saves "CSV" in GB18030 (GBK), not UTF-8.
-        encodings = ["utf-8-sig", "gb18030"]
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise _file_error(_("The file is not UTF-8 or GB18030 text. Save it as CSV UTF-8."))
+    try:
+        text = decode_spreadsheet_text(data)
+    except UnicodeDecodeError:
+        raise _file_error(_("The file is not UTF-8 or GB18030 text. Save it as CSV UTF-8.")) \
+            from None
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise _file_error(_("This is not a CSV text file."))

@@ -28,6 +28,9 @@ from taihe.modules.workflows.models import (
 BOXES = ("todo", "done", "submitted", "cc", "all")
 
 
+URGE_INTERVAL = dt.timedelta(minutes=10)
+"""How soon an applicant may urge the approvers again."""
+
 def _oversee_filter(actor: Any) -> Q | None:
     """Rows of departments the actor oversees; None when nowhere."""
     scope = authz.actor_for(actor).departments_for(ops.REQUEST_OVERSEE.code)
@@ -185,7 +188,6 @@ def allowed_actions(actor: Any, request: Request, tasks: list[Task] | None = Non
     from django.utils import timezone
 
     from taihe.modules.workflows import engine
-    from taihe.modules.workflows.services import URGE_INTERVAL
 
     tasks = tasks if tasks is not None else list(request.tasks.order_by("key"))
     now = now or timezone.now()

@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 
 MAX_COMMENT = 2000
 MAX_UPLOAD = 20 * 1024 * 1024
-URGE_INTERVAL = dt.timedelta(minutes=10)
 EXPORT_FORMAT = "taihe.workflows.process/1"
 
 
@@ -851,7 +850,7 @@ def do_urge(actor: Any, number: str) -> Request:
             raise PermissionDenied(_("Only the applicant can urge the approvers."))
         if request.status != Request.Status.RUNNING:
             raise Conflict(_("This request is no longer waiting for approval."))
-        if request.last_urged_at and now - request.last_urged_at < URGE_INTERVAL:
+        if request.last_urged_at and now - request.last_urged_at < selectors.URGE_INTERVAL:
             raise Conflict(_("You urged the approvers a few minutes ago; give them time."),
                            code="urged_recently")
         waiting = sorted({t.assignee_id for t in request.tasks.filter(
