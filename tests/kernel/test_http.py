@@ -185,3 +185,10 @@ def test_request_times_are_read_in_utc_and_impossible_ones_refused(client_for, a
     refused = client.get("/api/v1/audit/entries?since=0001-01-01T00:00:00%2B14:00")
     assert refused.status_code == 422
     assert refused.json()["fields"] == {"since": "This date and time is out of range."}
+
+
+def test_a_number_of_thousands_of_digits_is_refused_not_a_crash(client_for, member):
+    # int() refuses more than 4,300 digits; the guard must judge such a value by its length
+    response = client_for(member).get("/api/v1/directory/people?limit=" + "7" * 5000)
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["limit"]

@@ -7,6 +7,7 @@ from taihe.modules.audit.http import router as audit_router
 from taihe.modules.catalog.http import router as catalog_router
 from taihe.modules.conservation.http import router as conservation_router
 from taihe.modules.directory.http import router as directory_router
+from taihe.modules.messaging.http import router as messaging_router
 from taihe.modules.notifications.http import router as notifications_router
 from taihe.modules.workbench.http import router as workbench_router
 from taihe.modules.workflows.http import router as workflows_router
@@ -26,3 +27,4 @@ api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/conservation", conservation_router, tags=["conservation"])
 api.add_router("/workflows", workflows_router, tags=["workflows"])
 api.add_router("/attendance", attendance_router, tags=["attendance"])
+api.add_router("/messaging", messaging_router, tags=["messaging"])

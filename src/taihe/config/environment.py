@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,9 @@ class Environment:
     readings_retention_days: int = 0
     lorawan_webhook_token: str | None = None
     login_attempts_per_minute: int = 10
+    ding_sms_webhook_url: str | None = None
+    ding_phone_webhook_url: str | None = None
+    ding_webhook_secret: str | None = None
 
     @property
     def scaled(self) -> bool:
@@ -119,6 +123,29 @@ def _storage(value: str) -> str:
     return value
 
 
+def _webhook_url(name: str, value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ConfigurationError(f"TAIHE_{name}={value!r} must be an http:// or https:// URL")
+    return value
+
+
+def _ding_gateways(get: Callable[[str], str | None]) -> dict[str, str | None]:
+    """The DING SMS / phone-call webhooks. A webhook without a secret is refused: an
+    unsigned request would let anyone who can reach the gateway send texts in our name."""
+    sms = _webhook_url("DING_SMS_WEBHOOK_URL", get("DING_SMS_WEBHOOK_URL"))
+    phone = _webhook_url("DING_PHONE_WEBHOOK_URL", get("DING_PHONE_WEBHOOK_URL"))
+    secret = get("DING_WEBHOOK_SECRET")
+    if (sms or phone) and not secret:
+        raise ConfigurationError(
+            "TAIHE_DING_WEBHOOK_SECRET must be set when a DING SMS or phone webhook URL is; "
+            "the gateway checks the X-Taihe-Signature made with it."
+        )
+    return {"ding_sms_webhook_url": sms, "ding_phone_webhook_url": phone,
+            "ding_webhook_secret": secret}
+
+
 def load(environ: dict[str, str] | None = None) -> Environment:
     source = dict(os.environ if environ is None else environ)
     data_dir = Path(source.get("TAIHE_DATA_DIR") or "./var").resolve()
@@ -173,4 +200,5 @@ def load(environ: dict[str, str] | None = None) -> Environment:
         lorawan_webhook_token=get("LORAWAN_WEBHOOK_TOKEN") or None,
         login_attempts_per_minute=_count("LOGIN_ATTEMPTS_PER_MINUTE",
                                          get("LOGIN_ATTEMPTS_PER_MINUTE", "10") or "10", 1, 1000),
+        **_ding_gateways(get),
     )

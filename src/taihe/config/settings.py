@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "taihe.modules.conservation",
     "taihe.modules.workflows",
     "taihe.modules.attendance",
+    "taihe.modules.messaging",
     "taihe.modules.notifications",
     "taihe.modules.audit",
     "taihe.modules.workbench",
@@ -226,3 +227,9 @@ TAIHE_MQTT_URL = ENV.mqtt_url
 TAIHE_READINGS_RETENTION_DAYS = ENV.readings_retention_days
 TAIHE_LORAWAN_WEBHOOK_TOKEN = ENV.lorawan_webhook_token
 TAIHE_API_RATE_LIMITS = {"login": (ENV.login_attempts_per_minute, 60), "token": (20, 60)}
+
+# --- DING reminders by text message and phone call (messaging.gateways) ----------------------
+# Each URL receives a signed JSON POST per reminder; empty means the channel is not offered.
+TAIHE_DING_SMS_WEBHOOK_URL = ENV.ding_sms_webhook_url
+TAIHE_DING_PHONE_WEBHOOK_URL = ENV.ding_phone_webhook_url
+TAIHE_DING_WEBHOOK_SECRET = ENV.ding_webhook_secret

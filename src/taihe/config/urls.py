@@ -25,6 +25,7 @@ urlpatterns = [
     path("conservation/", include("taihe.modules.conservation.urls")),
     path("approvals/", include("taihe.modules.workflows.urls")),
     path("attendance/", include("taihe.modules.attendance.urls")),
+    path("chat/", include("taihe.modules.messaging.urls")),
     path("", include("taihe.modules.workbench.urls")),
 ]
 

@@ -34,15 +34,15 @@ def test_outsider_sees_only_apps_open_to_everyone(client_for: Any, outsider: Any
 def test_member_sees_directory_but_no_admin_apps(client_for: Any, member: Any) -> None:
     response = client_for(member).get("/")
     assert response.status_code == 200
-    assert tile_codes(response) == ["directory", "notifications", "workflows", "attendance",
-                                    "catalog", "catalog.locations", "profile"]
+    assert tile_codes(response) == ["messaging", "directory", "notifications", "workflows",
+                                    "attendance", "catalog", "catalog.locations", "profile"]
     assert b"/directory/manage/" not in response.content
     assert b"/audit/" not in response.content
 
 
 def test_hr_sees_people_admin_apps(client_for: Any, hr_person: Any) -> None:
     response = client_for(hr_person).get("/")
-    assert tile_codes(response) == ["directory", "notifications", "workflows",
+    assert tile_codes(response) == ["messaging", "directory", "notifications", "workflows",
                                     "workflows.design", "attendance", "attendance.manage",
                                     "attendance.payroll", "catalog", "catalog.locations",
                                     "profile", "directory.people", "directory.roles",
@@ -53,7 +53,8 @@ def test_administrator_sees_every_app(client_for: Any, admin_person: Any) -> Non
     response = client_for(admin_person).get("/")
     assert response.status_code == 200
     assert tile_codes(response) == [
-        "directory", "notifications", "workflows", "workflows.design", "attendance",
+        "messaging", "directory", "notifications", "workflows", "workflows.design",
+        "attendance",
         "attendance.manage", "attendance.payroll", "catalog", "catalog.locations", "catalog.scan",
         "catalog.import", "catalog.loans", "catalog.inventory", "conservation",
         "conservation.alerts", "conservation.import", "conservation.reports", "profile",

@@ -144,3 +144,14 @@ def test_a_flow_that_needs_nobody_is_approved_at_once(
     assert event_summary(events) == [
         ("workflows.request.submitted.v1", request.number, "tests.notice", "n-1"),
         ("workflows.request.approved.v1", request.number, "tests.notice", "n-1")]
+
+
+def test_readable_request_answers_only_those_who_may_read_it(people, submit):
+    from taihe.modules.workflows import api as workflows_api
+
+    request = submit(people["applicant"])
+    info = workflows_api.readable_request(people["applicant"], request.number)
+    assert (info.id, info.number, info.applicant_id) == (request.pk, request.number,
+                                                         people["applicant"].pk)
+    assert workflows_api.readable_request(people["guard"], request.number) is None
+    assert workflows_api.readable_request(people["applicant"], "AP-0000-000000") is None

@@ -54,8 +54,15 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 
 
 def _bad_text(value: str) -> bool:
-    return "\x00" in value or (_INTEGER.match(value.strip()) is not None
-                                and abs(int(value)) > INT64)
+    if "\x00" in value:
+        return True
+    text = value.strip()
+    if _INTEGER.match(text) is None:
+        return False
+    # Python refuses int() of more than 4,300 digits (CVE-2020-10735 guard); anything over
+    # 20 digits is beyond 64 bits anyway, so it is judged by its length.
+    digits = text.lstrip("+-").lstrip("0")
+    return len(digits) > 19 or int(digits or "0") > INT64
 
 
 def _nul_path(value: Any, path: str = "") -> str | None:

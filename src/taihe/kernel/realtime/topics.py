@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,33 +21,99 @@ class Topic:
     pattern: str
     regex: re.Pattern[str]
     authorize: Callable[..., bool]
+    feeds: Callable[..., Iterable[str]] | None = None
+    signals: bool = False
 
 
 _TOPICS: list[Topic] = []
 
 
-def register_topic(pattern: str, authorize: Callable[..., bool]) -> None:
-    """``pattern`` like ``notifications.user.{user_id}``; ``authorize(user, user_id="7")``
-    says whether that user may listen. Parameters are matched as ``[A-Za-z0-9_-]+``."""
-    regex = re.compile(
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(
         "^" + _PARAM.sub(lambda m: f"(?P<{m.group(1)}>[A-Za-z0-9_-]+)", re.escape(pattern)
                          .replace(r"\{", "{").replace(r"\}", "}")) + "$"
     )
-    _TOPICS[:] = [t for t in _TOPICS if t.pattern != pattern] + [Topic(pattern, regex, authorize)]
 
 
-def authorize(user: Any, topic: str) -> bool:
+def register_topic(pattern: str, authorize: Callable[..., bool], *,
+                   feeds: Callable[..., Iterable[str]] | None = None,
+                   signals: bool = False) -> None:
+    """``pattern`` like ``notifications.user.{user_id}``; ``authorize(user, user_id="7")``
+    says whether that user may listen. Parameters are matched as ``[A-Za-z0-9_-]+``.
+
+    ``feeds(user, **params)``, when given, names further topics that a subscription to this
+    one also receives (a person's inbox receives each of their conversations). Publishing
+    to a feed is one group send however many people listen, which is what lets a message
+    to a thousand people leave in one step. The owner of the topic keeps the set current
+    with :func:`attach` and :func:`detach`.
+
+    ``signals=True`` lets a client that receives a topic as a feed send short ephemeral
+    signals (typing) to the others receiving it; they are relayed, never stored.
+    """
+    entry = Topic(pattern, _compile(pattern), authorize, feeds, signals)
+    _TOPICS[:] = [t for t in _TOPICS if t.pattern != pattern] + [entry]
+
+
+def _entry(topic: str) -> tuple[Topic, dict[str, str]] | None:
     if len(topic) > 90:
-        return False
+        return None
     for entry in _TOPICS:
         match = entry.regex.match(topic)
         if match:
-            try:
-                return bool(entry.authorize(user, **match.groupdict()))
-            except Exception:
-                logger.exception("authoriser of %s failed", entry.pattern)
-                return False
-    return False
+            return entry, match.groupdict()
+    return None
+
+
+def authorize(user: Any, topic: str) -> bool:
+    found = _entry(topic)
+    if found is None:
+        return False
+    entry, params = found
+    try:
+        return bool(entry.authorize(user, **params))
+    except Exception:
+        logger.exception("authoriser of %s failed", entry.pattern)
+        return False
+
+
+def feeds_of(user: Any, topic: str) -> list[str]:
+    """The feeds an authorised subscription to ``topic`` receives (none for plain topics)."""
+    found = _entry(topic)
+    if found is None or found[0].feeds is None:
+        return []
+    entry, params = found
+    return [feed for feed in entry.feeds(user, **params) if isinstance(feed, str)]  # type: ignore[misc]
+
+
+def allows_signals(feed: str) -> bool:
+    found = _entry(feed)
+    return found is not None and found[0].signals
+
+
+def attach(topic: str, feed: str) -> None:
+    """After commit, make every live subscription to ``topic`` receive ``feed`` too (someone
+    joined a conversation). The subscription's clients get ``{"type": "attached"}``."""
+    _control(topic, "topic.attach", feed)
+
+
+def detach(topic: str, feed: str) -> None:
+    """After commit, stop ``feed`` reaching the subscriptions to ``topic`` (someone left).
+    Messages to ``feed`` that are already queued for those clients are dropped too."""
+    _control(topic, "topic.detach", feed)
+
+
+def _control(topic: str, kind: str, feed: str) -> None:
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(
+                group_name(topic), {"type": kind, "topic": topic, "feed": feed})
+        except Exception:
+            logger.exception("realtime %s on %s failed", kind, topic)
+
+    transaction.on_commit(send)
 
 
 def group_name(topic: str) -> str:

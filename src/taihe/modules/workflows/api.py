@@ -68,6 +68,15 @@ def request(request_id: int) -> RequestInfo | None:
     return _info(found) if found else None
 
 
+def readable_request(actor: Any, number: str) -> RequestInfo | None:
+    """The request with this number when ``actor`` may read it (applicant, approvers, those
+    copied, overseers of its department), else ``None``: for cards in other modules."""
+    from taihe.modules.workflows.selectors import request_for
+
+    found = request_for(actor, number)
+    return _info(found) if found else None
+
+
 def requests_about(subject_code: str, subject_ref: str) -> list[RequestInfo]:
     """Every request started for one record, newest first."""
     return [_info(r) for r in Request.objects.select_related("process")
@@ -76,4 +85,4 @@ def requests_about(subject_code: str, subject_ref: str) -> list[RequestInfo]:
 
 
 __all__ = ["RequestInfo", "Subject", "SubjectCheck", "register_subject", "register_working_days",
-           "request", "requests_about", "start_request", "subjects", "weekdays_between"]
+           "readable_request", "request", "requests_about", "start_request", "subjects", "weekdays_between"]
