@@ -276,10 +276,6 @@ async def test_a_feed_shared_by_two_topics_stays_until_both_are_gone() -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason="BUG: consumer._drop_feed discards the feed's group "
-                                       "even when the same name is also subscribed as a "
-                                       "topic (and unsubscribe discards a topic's group that "
-                                       "is still a feed); both share group_name(name)")
 async def test_detaching_a_feed_keeps_a_direct_subscription_to_the_same_topic() -> None:
     me = await _person()
     inbox = f"testfeeds.inbox.{me.pk}"
@@ -294,9 +290,6 @@ async def test_detaching_a_feed_keeps_a_direct_subscription_to_the_same_topic() 
 
 
 @pytest.mark.asyncio
-@pytest.mark.xfail(strict=True, reason="BUG: feeds_of does not catch an exception of the "
-                                       "feeds callable (authorize does), so it kills the "
-                                       "socket instead of answering")
 async def test_a_failing_feeds_function_does_not_kill_the_socket() -> None:
     me = await _person()
     socket = await _open(me)

@@ -485,3 +485,16 @@ def test_a_bot_hook_records_no_outbox_event(made: tuple[Bot, str]) -> None:
 def test_posting_needs_a_known_token(made: tuple[Bot, str]) -> None:
     with pytest.raises(NotFound):
         bots.do_post_as_bot("", "hello")
+
+
+def covered_operations() -> set[tuple[str, str]]:
+    """The bot endpoints the tests above drive for every actor (the directory's matrix
+    checks that every API operation is covered somewhere)."""
+    return {
+        ("GET", "/api/v1/messaging/conversations/{conversation_id}/bots"),
+        ("POST", "/api/v1/messaging/conversations/{conversation_id}/bots"),
+        ("POST", "/api/v1/messaging/bots/{bot_id}/token"),
+        ("DELETE", "/api/v1/messaging/bots/{bot_id}"),
+        ("GET", "/api/v1/messaging/bot-feeds"),
+        ("POST", "/api/v1/messaging/hooks/{token}"),
+    }

@@ -379,11 +379,12 @@ def test_a_conversation_shows_what_the_caller_may_do(li: Any, zhang: Any, wang: 
         "legal_hold": False, "archived": False, "may_post": True, "may_mention_all": False,
         "may_manage": False, "may_export": False,
         "members": [
-            {"person_id": li.pk, "name": "Li Wei", "role": "owner", "last_read_id": 0,
+            {"person_id": li.pk, "name": "Li Wei", "username": "li", "role": "owner",
+             "last_read_id": 0,
              "joined_after_id": 0, "online": False},
-            {"person_id": wang.pk, "name": "Wang Fang", "role": "member",
+            {"person_id": wang.pk, "name": "Wang Fang", "username": "wang", "role": "member",
              "last_read_id": 0, "joined_after_id": 0, "online": True},
-            {"person_id": zhang.pk, "name": "Zhang Min", "role": "member",
+            {"person_id": zhang.pk, "name": "Zhang Min", "username": "zhang", "role": "member",
              "last_read_id": last, "joined_after_id": 0, "online": False}]}
     direct = post(client_for(zhang), f"{P}/direct", {"person_id": li.pk}).json()
     assert (direct["kind"], direct["title"], direct["may_export"], direct["may_manage"]) == \

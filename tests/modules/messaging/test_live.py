@@ -229,9 +229,6 @@ def test_only_active_members_listen_to_a_conversation(
     assert not authorize(member, live.conversation_topic(group.pk))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: messages_data lists the attachments of a recalled "
-                                       "message, so the recall push and every later read "
-                                       "still hand out the recalled files")
 def test_a_recalled_message_no_longer_carries_its_files(
         group: Any, li: Any, layer: RecordingLayer, run_commit_hooks: Any) -> None:
     scan = Attachment.objects.create(conversation=group, uploaded_by=li,

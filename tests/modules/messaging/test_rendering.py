@@ -107,9 +107,6 @@ def test_at_all_is_noted(text: str) -> None:
     assert '<span class="mention mention-all">@' in rendered.html
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _mention_rule treats any str.isalnum() "
-                                       "character before @ as an address, and Chinese "
-                                       "characters are alphanumeric, so 请@zhang is no mention")
 def test_a_mention_right_after_chinese_text_is_a_mention() -> None:
     rendered = render("请@zhang 看一下，@所有人 注意", PEOPLE)
     assert (rendered.mentions, rendered.mentions_all) == ([2], True)
@@ -150,9 +147,6 @@ def test_a_bare_link_inside_a_written_link_is_not_linked_twice() -> None:
         f'<p>{_link("https://b.example", "https://a.example")}</p>')
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _URL stops only at ASCII/fullwidth brackets and "
-                                       "rstrip removes only trailing punctuation, so Chinese "
-                                       "punctuation followed by more text is swallowed")
 def test_chinese_punctuation_inside_a_sentence_ends_a_bare_link() -> None:
     assert _html("见 https://example.com/x。好的") == (
         f'<p>见 {_link("https://example.com/x")}。好的</p>')
@@ -160,8 +154,6 @@ def test_chinese_punctuation_inside_a_sentence_ends_a_bare_link() -> None:
         f'<p>{_link("https://example.com/x")}，谢谢</p>')
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _split_urls skips a URL preceded by any "
-                                       "str.isalnum() character, Chinese ones included")
 def test_a_bare_link_right_after_chinese_text_is_linked() -> None:
     assert _html("详见https://example.com/x") == (
         f'<p>详见{_link("https://example.com/x")}</p>')

@@ -103,9 +103,6 @@ def test_mention_counts_cover_names_and_at_all_but_not_recalls_or_others(
     assert _rows(li) == [("Paper lab", 0, 0)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _mention_subquery counts thread replies, which "
-                                       "lie beyond last_message_id, so do_mark_read can never "
-                                       "clear a mention made in a thread")
 def test_a_mention_in_a_thread_is_cleared_by_reading(group: Any, li: Any, zhang: Any) -> None:
     root = services.do_send_message(li, group.pk, "Which glue?")
     services.do_send_message(zhang, group.pk, "@li wheat starch", reply_to_id=root.pk,

@@ -67,7 +67,9 @@ class TopicConsumer(AsyncJsonWebsocketConsumer):
         if kind == "unsubscribe":
             if topic in self.topics:
                 self.topics.discard(topic)
-                await self.channel_layer.group_discard(group_name(topic), self.channel_name)
+                if topic not in self.feeds:
+                    await self.channel_layer.group_discard(group_name(topic),
+                                                           self.channel_name)
                 for feed in [f for f, owners in self.feeds.items() if topic in owners]:
                     await self._drop_feed(topic, feed)
             await self.send_json({"type": "unsubscribed", "topic": topic})
@@ -103,7 +105,8 @@ class TopicConsumer(AsyncJsonWebsocketConsumer):
         owners.discard(topic)
         if not owners:
             del self.feeds[feed]
-            await self.channel_layer.group_discard(group_name(feed), self.channel_name)
+            if feed not in self.topics:  # still subscribed to directly
+                await self.channel_layer.group_discard(group_name(feed), self.channel_name)
 
     async def _signal(self, feed: str, data: Any) -> None:
         if feed not in self.feeds or not allows_signals(feed):

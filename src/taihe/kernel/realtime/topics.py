@@ -48,7 +48,8 @@ def register_topic(pattern: str, authorize: Callable[..., bool], *,
     with :func:`attach` and :func:`detach`.
 
     ``signals=True`` lets a client that receives a topic as a feed send short ephemeral
-    signals (typing) to the others receiving it; they are relayed, never stored.
+    signals (typing) to everyone receiving it (pages ignore their own); they are relayed,
+    never stored.
     """
     entry = Topic(pattern, _compile(pattern), authorize, feeds, signals)
     _TOPICS[:] = [t for t in _TOPICS if t.pattern != pattern] + [entry]
@@ -82,7 +83,12 @@ def feeds_of(user: Any, topic: str) -> list[str]:
     if found is None or found[0].feeds is None:
         return []
     entry, params = found
-    return [feed for feed in entry.feeds(user, **params) if isinstance(feed, str)]  # type: ignore[misc]
+    try:
+        return [feed for feed in entry.feeds(user, **params)  # type: ignore[misc]
+                if isinstance(feed, str)]
+    except Exception:
+        logger.exception("feeds of %s failed", entry.pattern)
+        return []
 
 
 def allows_signals(feed: str) -> bool:

@@ -128,7 +128,7 @@ def messages_data(messages: Iterable[Message]) -> list[dict[str, Any]]:
             "created_at": _iso(m.created_at), "edited_at": _iso(m.edited_at),
             "recalled_at": _iso(m.recalled_at),
             "recalled_by_name": names.get(m.recalled_by_id or 0, "") if m.recalled_at else "",
-            "attachments": attachments.get(m.pk, []),
+            "attachments": [] if m.recalled_at else attachments.get(m.pk, []),
             "reactions": [{"emoji": e, "person_ids": p}
                           for e, p in reactions.get(m.pk, {}).items()],
             "ding": ({"channels": ding.channels, "interval_minutes": ding.interval_minutes,

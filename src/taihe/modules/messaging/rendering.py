@@ -23,7 +23,7 @@ from markdown_it.token import Token
 from taihe.modules.messaging.cards import link_of
 
 _MENTION = re.compile(r"@([A-Za-z0-9_.\-]{1,80}|all|所有人)")
-_URL = re.compile(r"https?://[^\s<>\"'）)】]+")
+_URL = re.compile(r"https?://[^\s<>\"'）)】。，；：！？、]+")
 ALL_WORDS = ("all", "所有人")
 
 
@@ -40,7 +40,8 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     if state.src[position] != "@":
         return False
     # "li@museum.org" is an address, not a mention
-    if position > 0 and (state.src[position - 1].isalnum() or state.src[position - 1] == "_"):
+    before = state.src[position - 1] if position > 0 else " "
+    if before.isascii() and (before.isalnum() or before == "_"):
         return False
     match = _MENTION.match(state.src, position)
     if match is None:
@@ -86,7 +87,8 @@ def _bare_urls(state: StateCore) -> None:
 def _split_urls(state: StateCore, token: Token) -> list[Token]:
     found, rest, last = [], token.content, 0
     for match in _URL.finditer(rest):
-        if match.start() > 0 and rest[match.start() - 1].isalnum():
+        if match.start() > 0 and rest[match.start() - 1].isascii() \
+                and rest[match.start() - 1].isalnum():
             continue
         url = match.group(0).rstrip(".,;:!?。，；：！？")
         full = state.md.normalizeLink(url)

@@ -72,7 +72,7 @@ def _mention_subquery(person_id: int) -> Subquery:
     named = Mention.objects.filter(message_id=OuterRef("pk"), person_id=person_id)
     mentioned = (Message.objects.filter(conversation_id=OuterRef("conversation_id"),
                                         id__gt=OuterRef("last_read_id"),
-                                        recalled_at__isnull=True)
+                                        thread_root__isnull=True, recalled_at__isnull=True)
                  .exclude(sender_id=person_id)
                  .filter(Q(mentions_all=True) | Exists(named))
                  .order_by().values("conversation_id").annotate(n=Count("id")).values("n"))

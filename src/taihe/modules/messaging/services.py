@@ -369,6 +369,8 @@ def do_set_role(actor: Any, conversation_id: int, person_id: int, role: str) -> 
         member = membership(conversation_id, me, lock=True)
         conversation = member.conversation
         _require_open(conversation)
+        if conversation.kind == KIND.DIRECT:
+            raise Conflict(_("A direct conversation has no settings to change."))
         if member.role != ROLE.OWNER and not authz.can(resolved, ops.CHANNELS.code):
             raise PermissionDenied(_("Only the owner changes roles."))
         target = Member.objects.filter(conversation=conversation, person_id=person_id,
@@ -533,11 +535,20 @@ def do_send_message(actor: Any, conversation_id: int, body: str, *,
         thread_root = None
         if in_thread and reply_to is not None:
             thread_root = reply_to.thread_root or reply_to
-        message = Message.objects.create(
-            conversation=conversation, sender_id=me, body=text, html=rendered.html,
-            mentions=rendered.mentions, mentions_all=rendered.mentions_all,
-            links=rendered.links, reply_to=reply_to, thread_root=thread_root,
-            client_key=client_key)
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    conversation=conversation, sender_id=me, body=text, html=rendered.html,
+                    mentions=rendered.mentions, mentions_all=rendered.mentions_all,
+                    links=rendered.links, reply_to=reply_to, thread_root=thread_root,
+                    client_key=client_key)
+        except IntegrityError:
+            # the same send, retried while the first was still in flight
+            sent = Message.objects.filter(conversation_id=conversation_id, sender_id=me,
+                                          client_key=client_key).first()
+            if sent is None:
+                raise
+            return sent
         if rendered.mentions:
             Mention.objects.bulk_create([Mention(message=message, person_id=pk)
                                          for pk in rendered.mentions])
@@ -553,7 +564,7 @@ def do_send_message(actor: Any, conversation_id: int, body: str, *,
                                                        last_read_at=message.created_at)
         if ding is not None:
             _create_ding(message, me, recipients, ding)
-        if text:
+        if text or attachments:
             index_documents(SEARCH_INDEX, [(message.pk, search_text(message))])
         live.message_sent(message)
         if rendered.mentions:
@@ -661,6 +672,9 @@ def do_recall_message(actor: Any, message_id: int) -> Message:
         _require_open(message.conversation)
         if message.recalled_at is not None:
             return message
+        if message.kind == Message.Kind.SYSTEM:
+            raise PermissionDenied(_("System notices are part of the record and cannot be "
+                                     "recalled."))
         own = message.sender_id == me
         if not own and not (is_manager(member)
                             and message.conversation.kind != KIND.DIRECT):
@@ -695,6 +709,7 @@ def do_react(actor: Any, message_id: int, emoji: str, *, on: bool = True) -> lis
                                        % {"choices": " ".join(ALLOWED_REACTIONS)}})
     with transaction.atomic():
         message, _member = _message_of_member(message_id, me)
+        _require_open(message.conversation)
         if message.recalled_at is not None:
             raise Conflict(_("A recalled message takes no reactions."))
         if on:

@@ -84,5 +84,6 @@ def requests_about(subject_code: str, subject_ref: str) -> list[RequestInfo]:
             .order_by("-submitted_at", "-id")]
 
 
-__all__ = ["RequestInfo", "Subject", "SubjectCheck", "register_subject", "register_working_days",
-           "readable_request", "request", "requests_about", "start_request", "subjects", "weekdays_between"]
+__all__ = ["RequestInfo", "Subject", "SubjectCheck", "readable_request", "register_subject",
+           "register_working_days", "request", "requests_about", "start_request", "subjects",
+           "weekdays_between"]
