@@ -111,6 +111,7 @@ def test_preferences_show_defaults_and_save_choices(client_for: Any, member: Any
     saved = {p.category: (p.in_app, p.email) for p in Preference.objects.filter(person=member)}
     assert saved == {"exports": (True, True), "security": (True, False),
                      "catalog.loans": (False, False), "conservation.alerts": (False, False),
+                     "messaging.ding": (False, False), "messaging.mentions": (False, False),
                      "workflows.copies": (False, False), "workflows.outcomes": (False, False),
                      "workflows.tasks": (False, False)}
 
