@@ -106,9 +106,24 @@ def slope_per_minute(samples: Sequence[tuple[float, float]]) -> float:
 
 # --- Environments and servers ------------------------------------------------------------
 
+REDIS_POOL_FIX = """from benchmarks.settings import *  # noqa: F403
+from benchmarks.settings import ENV
+
+# redis-py 8 pools default to socket_timeout=5 s, which races channels_redis's 5 s BZPOPMIN
+# (a busy consumer's receive fails and its socket is closed), and to max_connections=100,
+# which 500 sockets' group_add/group_discard exceed.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+    "hosts": [{"address": ENV.redis_url, "socket_timeout": 30, "max_connections": 10_000}]}}}
+"""
+"""Settings for ``--redis-pool-fix``: Taihe's, with the channel layer's Redis pool sized and
+timed for many sockets. Written into the run's temporary directory, never into the repo."""
+
+
 def taihe_env(data_dir: Path, database_url: str | None = None,
-              redis_url: str | None = None) -> dict[str, str]:
-    """The environment of a Taihe process: a data dir, and the scaled URLs when given."""
+              redis_url: str | None = None, *, redis_pool_fix: bool = False) -> dict[str, str]:
+    """The environment of a Taihe process: a data dir, and the scaled URLs when given. With
+    ``redis_pool_fix`` the channel layer uses :data:`REDIS_POOL_FIX` (Taihe and the bare
+    baseline alike)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAIHE_")}
     env.update({
         "TAIHE_DATA_DIR": str(data_dir),
@@ -121,6 +136,12 @@ def taihe_env(data_dir: Path, database_url: str | None = None,
         env["TAIHE_DATABASE_URL"] = database_url
     if redis_url:
         env["TAIHE_REDIS_URL"] = redis_url
+    if redis_pool_fix:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / "bench_redis_pool_settings.py").write_text(REDIS_POOL_FIX)
+        env["PYTHONPATH"] += os.pathsep + str(data_dir)
+        env["DJANGO_SETTINGS_MODULE"] = "bench_redis_pool_settings"
+        env["TAIHE_BENCH_REDIS_POOL"] = "1"
     return env
 
 
@@ -182,6 +203,7 @@ def start_taihe(env: dict[str, str], port: int, log: Path,
     handle = log.open("wb")
     process = subprocess.Popen([*TAIHE, "serve", "--port", str(port), *extra], env=env,
                                stdout=handle, stderr=subprocess.STDOUT)
+    _STARTED.append(process)
     wait_port(port, process, log)
     return process
 
@@ -193,8 +215,18 @@ def start_bare(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[by
         [PYTHON, "-m", "uvicorn", "benchmarks.bare_asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--lifespan", "off", "--no-access-log", "--log-level", "info"],
         env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=str(ROOT))
+    _STARTED.append(process)
     wait_port(port, process, log)
     return process
+
+
+_STARTED: list[subprocess.Popen[bytes]] = []
+"""Every server started here, so that :func:`stop_all` can end them after Ctrl+C."""
+
+
+def stop_all() -> None:
+    stop(_STARTED)
+    _STARTED.clear()
 
 
 def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
@@ -380,7 +412,8 @@ class Socket(asyncio.Protocol):
         try:
             self.protocol.send_close(1000)
             self._flush()
-            await asyncio.wait_for(asyncio.shield(self.closed), timeout)
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(self.closed)
         except Exception:  # already closing or gone: just drop it
             pass
         if not self.closed.done():
@@ -391,9 +424,12 @@ async def open_socket(port: int, path: str, headers: dict[str, str],
                       on_text: Callable[[float, bytes], None], *, deflate: bool = True,
                       timeout: float = 30.0) -> Socket:
     loop = asyncio.get_running_loop()
-    _transport, sock = await asyncio.wait_for(loop.create_connection(
-        lambda: Socket(port, path, headers, on_text, deflate), "127.0.0.1", port), timeout)
-    await asyncio.wait_for(asyncio.shield(sock.opened), timeout)
+    # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation (Ctrl+C)
+    # that arrives as the awaited thing finishes.
+    async with asyncio.timeout(timeout):
+        _transport, sock = await loop.create_connection(
+            lambda: Socket(port, path, headers, on_text, deflate), "127.0.0.1", port)
+        await asyncio.shield(sock.opened)
     return sock
 
 

@@ -22,11 +22,16 @@ import django
 from django.conf import settings
 
 _REDIS = os.environ.get("TAIHE_REDIS_URL")
+# With TAIHE_BENCH_REDIS_POOL=1 the baseline gets the same Redis pool settings as the
+# benchmark's --redis-pool-fix run of Taihe (see benchmarks/_ws.py, REDIS_POOL_FIX).
+_HOST: Any = _REDIS
+if _REDIS and os.environ.get("TAIHE_BENCH_REDIS_POOL") == "1":
+    _HOST = {"address": _REDIS, "socket_timeout": 30, "max_connections": 10_000}
 if not settings.configured:
     settings.configure(
         CHANNEL_LAYERS={"default": (
             {"BACKEND": "channels_redis.core.RedisChannelLayer",
-             "CONFIG": {"hosts": [_REDIS]}} if _REDIS else
+             "CONFIG": {"hosts": [_HOST]}} if _REDIS else
             {"BACKEND": "channels.layers.InMemoryChannelLayer"})},
         INSTALLED_APPS=[], USE_TZ=True)
     django.setup()

@@ -24,10 +24,12 @@ Usage:
     python benchmarks/messaging_soak.py                       # 1,000 clients, 10 minutes
     python benchmarks/messaging_soak.py --minutes 2           # a short validation run
     python benchmarks/messaging_soak.py --profile scaled      # PostgreSQL + Redis, 2 servers
+    python benchmarks/messaging_soak.py --profile scaled --redis-pool-fix
 
 The scaled profile drops and re-creates ``--database-url`` (default
 postgresql://postgres@127.0.0.1:5432/taihe_bench_messaging) and empties ``--redis-url``
-(default redis://127.0.0.1:6379/3).
+(default redis://127.0.0.1:6379/3); senders post to both server processes in turn.
+``--redis-pool-fix``: see ``benchmarks/messaging.py``.
 """
 
 from __future__ import annotations
@@ -127,7 +129,8 @@ class Soak:
                 deflate=deflate)
             client.socket.send_json({"type": "subscribe",
                                      "topic": f"messaging.person.{client.person_id}"})
-            await asyncio.wait_for(client.ready, 60)
+            async with asyncio.timeout(60):
+                await client.ready
             client.socket.closed.add_done_callback(lambda _f: self._closed(client))
 
         await _ws.gather_limited([functools.partial(one, c) for c in self.clients],
@@ -216,7 +219,8 @@ async def soak(args: argparse.Namespace) -> int:
             print(f"scaled profile unavailable: {why}")
             return 2
     env = _ws.taihe_env(workdir / "data", args.database_url if scaled else None,
-                        args.redis_url if scaled else None)
+                        args.redis_url if scaled else None,
+                        redis_pool_fix=scaled and args.redis_pool_fix)
     groups = args.groups
     per = SENDERS_PER_CONVERSATION
     spec = {"listeners": args.clients, "senders": (groups + 1) * per, "groups": [
@@ -341,13 +345,20 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=30.0, help="seconds between RSS samples")
     parser.add_argument("--profile", choices=["embedded", "scaled"], default="embedded")
     parser.add_argument("--no-deflate", action="store_true")
+    parser.add_argument("--redis-pool-fix", action="store_true",
+                        help="scaled profile: give the channel layer's Redis pool a 30 s "
+                             "socket timeout and 10,000 connections")
     parser.add_argument("--database-url", default=_ws.DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=_ws.DEFAULT_REDIS_URL)
     args = parser.parse_args()
     if args.clients < args.groups:
         raise SystemExit("--clients must be at least --groups")
     _ws.raise_open_files(args.clients * 2 + 1000)
-    raise SystemExit(run(soak(args)))
+    try:
+        code = run(soak(args))
+    finally:
+        _ws.stop_all()  # after Ctrl+C the coroutine's own clean-up may not have run
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":
