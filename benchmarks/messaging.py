@@ -58,6 +58,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -280,6 +281,10 @@ async def fan_out(listeners: Listeners, sender: Sender, result: Result, *, port:
         if seq == 0:
             cpu_start = cpu_seconds(pids)
         current = Round(expected=n - len(listeners.closed))
+        if current.expected <= 0:
+            result.note = "; ".join([result.note, "row abandoned: the server closed every "
+                                     "socket"]).strip("; ")
+            break
         listeners.round = current
         reply = await sender.post(port, path(seq), body_of(seq), headers(seq))
         if reply["status"] not in (200, 201):
@@ -534,12 +539,16 @@ def main() -> None:
         raise SystemExit(f"open-file limit {limit} is too low for {max(args.clients)} clients")
     profiles = ["embedded", "scaled"] if args.profile == "both" else [args.profile]
     results: list[Result] = []
+    # `kill` (SIGTERM) stops the run like Ctrl+C: servers ended, the rows so far reported.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         for profile in profiles:
             try:
                 run(run_profile(profile, args, results))
             except (Exception, SystemExit) as error:  # report what was measured anyway
                 print(f"[{profile}] aborted: {error}", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
     finally:
         stop_all()  # after Ctrl+C the coroutines' own clean-up may not have run
     if results:

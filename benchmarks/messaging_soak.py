@@ -40,6 +40,7 @@ import functools
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -354,8 +355,12 @@ def main() -> None:
     if args.clients < args.groups:
         raise SystemExit("--clients must be at least --groups")
     _ws.raise_open_files(args.clients * 2 + 1000)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it like Ctrl+C
+    code = 130
     try:
         code = run(soak(args))
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
     finally:
         _ws.stop_all()  # after Ctrl+C the coroutine's own clean-up may not have run
     raise SystemExit(code)
