@@ -79,6 +79,8 @@ SEND_TARGET_MS = 40.0
 SENDERS = 20
 WARMUPS = 5
 ROUND_TIMEOUT = 10.0
+MISSED_ROUNDS = 5
+"""A row stops after this many sends in a row that some open socket never received."""
 CONNECT_CONCURRENCY = 50
 SEED = 5
 BODY = ("Round {seq}: the condition report for the Ming blue-and-white vase (2024.17) is "
@@ -277,6 +279,7 @@ async def fan_out(listeners: Listeners, sender: Sender, result: Result, *, port:
 
     n = len(listeners.sockets)
     cpu_start = 0.0
+    missed_in_a_row = 0
     for seq in range(-WARMUPS, sends):
         if seq == 0:
             cpu_start = cpu_seconds(pids)
@@ -323,6 +326,12 @@ async def fan_out(listeners: Listeners, sender: Sender, result: Result, *, port:
             result.send_ms.append((reply["t1"] - reply["t0"]) * 1000)
             result.last_ms.append(latest * 1000)
             result.lost += max(0, current.expected - len(seen))
+        result.closed = len(listeners.closed)
+        missed_in_a_row = missed_in_a_row + 1 if len(seen) < current.expected else 0
+        if missed_in_a_row >= MISSED_ROUNDS:
+            result.note = "; ".join([result.note, f"row abandoned: {MISSED_ROUNDS} sends in a "
+                                     "row missed open sockets"]).strip("; ")
+            break
         # A short, varying pause: the next message is not sent into the tail of this one.
         await asyncio.sleep(0.03 + rng.random() * 0.03)
     result.load = os.getloadavg()[0]
@@ -387,6 +396,7 @@ async def run_profile(profile: str, args: argparse.Namespace, results: list[Resu
         for n, conversation in zip(args.clients, seeded["groups"], strict=True):
             listeners = Listeners()
             taihe = Result(profile, n, "Taihe")
+            results.append(taihe)  # before measuring: an interrupted row is still reported
             taihe.connect_s = await listeners.connect(taihe_ports, people[:n], taihe=True,
                                                       deflate=not args.no_deflate)
             print(f"[{profile}] {n} Taihe clients connected and subscribed in "
@@ -409,12 +419,12 @@ async def run_profile(profile: str, args: argparse.Namespace, results: list[Resu
                 pids=[p.pid for p in processes[:count]])
             taihe.note = "; ".join([taihe.note, *listeners.errors[:2]]).strip("; ")
             await listeners.close()
-            results.append(taihe)
             print(f"[{profile}] {n} clients, Taihe: {summary(taihe)}", flush=True)
             template = template or (captured[0] if captured else None)
 
             listeners = Listeners()
             bare = Result(profile, n, "bare Channels")
+            results.append(bare)
             bare.connect_s = await listeners.connect(bare_ports, people[:n], taihe=False,
                                                      deflate=not args.no_deflate)
             data = dict(template or {"type": "message.new", "message": {"body": BODY}})
@@ -429,7 +439,6 @@ async def run_profile(profile: str, args: argparse.Namespace, results: list[Resu
                 identify=bare_identify, sends=args.sends, rng=rng,
                 pids=[p.pid for p in processes[count:]])
             await listeners.close()
-            results.append(bare)
             print(f"[{profile}] {n} clients, bare:  {summary(bare)}", flush=True)
         await sender.close()
     finally:
@@ -455,7 +464,8 @@ def summary(result: Result) -> str:
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
     print()
-    print(f"Messaging send and fan-out, {args.sends} sends per row after {WARMUPS} warm-ups, "
+    print(f"Messaging send and fan-out, up to {args.sends} sends per row after {WARMUPS} "
+          f"warm-ups, "
           f"{os.cpu_count()} cores, clients and servers on one machine (loopback), "
           f"permessage-deflate {'off' if args.no_deflate else 'on'}"
           f"{', scaled with --redis-pool-fix' if args.redis_pool_fix else ''}. Times in ms.")
@@ -464,8 +474,8 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
           "lost = frames an open socket did not get within 10 s; closed = sockets the server "
           "closed; CPU/send = server CPU ms (all server processes) per send; load = 1-minute "
           "load average at the end of the row (other work on the machine inflates latencies)")
-    header = (f"{'profile':<9} {'clients':>7}  {'server':<13} {'send p50':>8} {'p95':>6} "
-              f"{'p99':>6}  {'fan-out p50':>11} {'p95':>6} {'p99':>6} {'last p50':>8}  "
+    header = (f"{'profile':<9} {'clients':>7}  {'server':<13} {'sends':>5} {'send p50':>8} "
+              f"{'p95':>6} {'p99':>6}  {'fan-out p50':>11} {'p95':>6} {'p99':>6} {'last p50':>8}  "
               f"{'lost':>4} {'closed':>6}  {'p99/bare':>8} {'CPU/send':>8} {'load':>4}")
     print(header)
     print("-" * len(header))
@@ -477,7 +487,8 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         ratio = ""
         if r.server == "Taihe" and (r.profile, r.clients) in bare_p99:
             ratio = f"{f[2] / bare_p99[(r.profile, r.clients)]:.2f}"
-        print(f"{r.profile:<9} {r.clients:>7}  {r.server:<13} {s[0]:>8.1f} {s[1]:>6.1f} "
+        print(f"{r.profile:<9} {r.clients:>7}  {r.server:<13} {len(r.send_ms):>5} "
+              f"{s[0]:>8.1f} {s[1]:>6.1f} "
               f"{s[2]:>6.1f}  {f[0]:>11.1f} {f[1]:>6.1f} {f[2]:>6.1f} "
               f"{pcts(r.last_ms)[0]:>8.1f}  {r.lost:>4} {r.closed:>6}  {ratio:>8} "
               f"{r.server_cpu_ms:>8.1f} {r.load:>4.1f}")
