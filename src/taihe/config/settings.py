@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import dj_database_url
@@ -109,6 +110,17 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches, channels, jobs ----------------------------------------------------------------
+
+
+def redis_channel_host(url: str) -> dict[str, Any]:
+    """The channel layer's Redis pool. redis-py 8 pools time sockets out after 5 s, the
+    length of channels_redis's blocking receive (BZPOPMIN), so a busy server's receive failed
+    and its websockets closed; and they allow 100 connections, which a few hundred sockets
+    joining their groups at once exceed. Measured in benchmarks/messaging.py."""
+    return {"address": url, "socket_timeout": 30, "socket_connect_timeout": 5,
+            "max_connections": 2000}
+
+
 if ENV.redis_url:
     CACHES = {
         "default": {
@@ -119,12 +131,12 @@ if ENV.redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [ENV.redis_url]},
+            "CONFIG": {"hosts": [redis_channel_host(ENV.redis_url)]},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "taihe.kernel.realtime.layers.LocalChannelLayer"}}
 
 TAIHE_JOBS_BACKEND = "celery" if (ENV.scaled and ENV.broker_url) else "database"
 CELERY_BROKER_URL = ENV.broker_url

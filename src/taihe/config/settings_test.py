@@ -8,7 +8,7 @@ os.environ.setdefault("TAIHE_DATA_DIR", tempfile.mkdtemp(prefix="taihe-test-"))
 os.environ.setdefault("TAIHE_SECRET_KEY", "test-only-" + "x" * 60)
 
 from taihe.config.settings import *  # noqa: F403
-from taihe.config.settings import ENV
+from taihe.config.settings import ENV, redis_channel_host
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
 TAIHE_JOBS_BACKEND = "eager"
@@ -37,4 +37,4 @@ if ENV.redis_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": _redis}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                  "CONFIG": {"hosts": [_redis]}}}
+                                  "CONFIG": {"hosts": [redis_channel_host(_redis)]}}}

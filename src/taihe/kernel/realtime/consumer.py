@@ -121,11 +121,24 @@ class TopicConsumer(AsyncJsonWebsocketConsumer):
             "type": "topic.message", "topic": feed,
             "data": {"type": "signal", "from": self.scope["user"].pk, "signal": data}})
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections (in a worker thread) before every
+        # handler. Pushing a topic message touches no database, and with 1,000 sockets that
+        # thread hop per socket and message was a tenth of the server's CPU.
+        if message.get("type") == "topic.message":
+            await self.topic_message(message)
+            return
+        await super().dispatch(message)
+
     async def topic_message(self, message: dict[str, Any]) -> None:
         topic = message["topic"]
         # A message queued before a detach was handled is dropped here: leaving stops
         # delivery at once, not when the group membership catches up.
         if topic not in self.topics and topic not in self.feeds:
+            return
+        text = message.get("text")  # serialised once by the publisher
+        if isinstance(text, str):
+            await self.send(text_data=text)
             return
         await self.send_json({"type": "message", "topic": topic, "data": message["data"]})
 
