@@ -332,7 +332,7 @@ def _post(bot: Bot, text: str, links: list[dict[str, str]]) -> Message:
         if conversation.archived_at is not None:
             raise Conflict(_("This conversation is archived; it can be read but not "
                              "changed."))
-        rendered = render(text, services._mention_candidates(conversation))
+        rendered = render(text, services._mention_candidates(conversation, text))
         if rendered.mentions_all:
             raise ValidationFailed(fields={"text": _("A bot may not @all.")})
         found = list(rendered.links)

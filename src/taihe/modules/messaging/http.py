@@ -35,6 +35,7 @@ from taihe.modules.messaging.presenting import (
     message_data,
     messages_data,
     receipt_line,
+    sent_message_data,
 )
 
 router = Router()
@@ -305,7 +306,7 @@ def send_message(request: HttpRequest, conversation_id: int, payload: s.MessageI
         request.user, conversation_id, payload.body, reply_to_id=payload.reply_to_id,
         in_thread=payload.in_thread, attachment_ids=payload.attachment_ids,
         client_key=payload.client_key, ding=ding)
-    return Status(201, _message(request, message))
+    return Status(201, _with_cards(request, [sent_message_data(message)])[0])
 
 
 @router.post("/conversations/{conversation_id}/read",

@@ -72,8 +72,11 @@ def left(person_id: int, conversation_id: int) -> None:
 def message_sent(message: Any) -> None:
     from taihe.modules.messaging.presenting import message_data
 
-    publish(conversation_topic(message.conversation_id),
-            {"type": "message.new", "message": message_data(message)})
+    data = message_data(message)
+    # The sender's API reply shows the same data (presenting.sent_message_data): built once.
+    message.presented = data
+    publish(conversation_topic(message.conversation_id), {"type": "message.new",
+                                                          "message": data})
 
 
 def message_changed(message: Any) -> None:

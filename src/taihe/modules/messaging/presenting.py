@@ -141,6 +141,13 @@ def message_data(message: Message) -> dict[str, Any]:
     return messages_data([message])[0]
 
 
+def sent_message_data(message: Message) -> dict[str, Any]:
+    """The data of a message just sent: what its push carried when it has one (nothing can
+    have changed in between, it is the same request), else :func:`message_data`."""
+    pushed = getattr(message, "presented", None)
+    return dict(pushed) if isinstance(pushed, dict) else message_data(message)
+
+
 def receipt_line(read: int, total: int) -> str:
     """"Read by 7 of 9" in the active language."""
     if total and read == total:

@@ -421,7 +421,10 @@ class DingRequest:
     max_reminders: int = 6
 
 
-def _mention_candidates(conversation: Conversation) -> dict[str, int]:
+def _mention_candidates(conversation: Conversation, text: str) -> dict[str, int]:
+    # Without an "@" nobody can be mentioned: skip reading every member of a large group.
+    if "@" not in text:
+        return {}
     ids = list(Member.objects.filter(conversation=conversation, left_at__isnull=True)
                .values_list("person_id", flat=True))
     return {info.username.lower(): info.id for info in directory.people(ids)}
@@ -522,7 +525,7 @@ def do_send_message(actor: Any, conversation_id: int, body: str, *,
         elif in_thread:
             raise ValidationFailed(fields={"reply_to_id": _(
                 "Choose the message whose thread you reply in.")})
-        rendered = render(text, _mention_candidates(conversation))
+        rendered = render(text, _mention_candidates(conversation, text))
         if rendered.mentions_all and not may_mention_all(member, resolved):
             raise PermissionDenied(_("Only the owner and admins may @all in this group."))
         recipients = _check_ding(ding, conversation, me, resolved) if ding else []
@@ -642,7 +645,7 @@ def do_edit_message(actor: Any, message_id: int, body: str) -> Message:
                 "A message has at most 20,000 characters.")})
         if text == message.body:
             return message
-        rendered = render(text, _mention_candidates(message.conversation))
+        rendered = render(text, _mention_candidates(message.conversation, text))
         if rendered.mentions_all and not message.mentions_all:
             raise PermissionDenied(_("An edit cannot add @all; send a new message."))
         MessageEdit.objects.create(message=message, editor_id=me, action="edit",
