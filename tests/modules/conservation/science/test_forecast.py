@@ -1,0 +1,174 @@
+"""Climate forecast, breach warnings and projected mould index (issue 5)."""
+
+import numpy as np
+import pytest
+
+from taihe.modules.conservation.science._hourly import hourly_means
+from taihe.modules.conservation.science.forecast import (
+    ClimateForecast,
+    QuantityForecast,
+    forecast_climate,
+    predict_breach,
+    predict_mould,
+    seasonal_naive,
+)
+from taihe.modules.conservation.science.mould import vtt_mould_index
+
+HOUR = 3600
+DAY = 86400
+STEP = 300
+T0 = 1_735_689_600  # 2025-01-01T00:00Z
+
+
+def grid(days, start=T0):
+    return start + STEP * np.arange(int(days * DAY / STEP), dtype=np.int64)
+
+
+def sine(times, mean, amplitude):
+    return mean + amplitude * np.sin(2 * np.pi * (times % DAY) / DAY)
+
+
+def test_a_pure_daily_sine_is_forecast_within_a_hundredth():
+    # Given 28 days of a daily sine, when forecasting 72 h, then the hourly means match
+    times = grid(28)
+    future = grid(3, start=int(times[-1]) + STEP)
+    forecast = forecast_climate(times, sine(times, 20.0, 1.0), sine(times, 50.0, 5.0))
+    actual = hourly_means(future, sine(future, 20.0, 1.0), sine(future, 50.0, 5.0))
+    assert forecast.times.astype(np.int64).tolist() == actual.hours.tolist()
+    assert np.max(np.abs(forecast.temperature.mean - actual.values[0])) < 0.01
+    assert np.max(np.abs(forecast.relative_humidity.mean - actual.values[1])) < 0.05
+    assert forecast.temperature.model == "daily_profile_ar2_naive_blend"
+    assert forecast.temperature.fallback is None
+
+
+def test_intervals_nest_and_rh_stays_within_0_100():
+    rng = np.random.default_rng(1)
+    times = grid(10)
+    rh = np.clip(97.0 + rng.normal(0, 3.0, times.size), 0, 100)
+    forecast = forecast_climate(times, sine(times, 20.0, 1.0), rh)
+    q = forecast.relative_humidity
+    assert q.upper["0.95"].max() <= 100.0
+    assert np.all(q.lower["0.95"] <= q.lower["0.8"])
+    assert np.all(q.upper["0.8"] <= q.upper["0.95"])
+
+
+def test_gaps_are_bridged():
+    times = grid(14)
+    t = sine(times, 20.0, 1.0)
+    t[1000:2500] = np.nan
+    forecast = forecast_climate(times, t, sine(times, 50.0, 5.0), horizon_hours=24)
+    assert not np.isnan(forecast.temperature.mean).any()
+    assert forecast.temperature.mean.shape == (24,)
+
+
+def test_short_series_falls_back_to_seasonal_naive():
+    times = grid(3)
+    forecast = forecast_climate(times, sine(times, 20.0, 1.0), sine(times, 50.0, 5.0))
+    assert forecast.temperature.model == "seasonal_naive"
+    assert forecast.temperature.fallback == "short_series"
+    _, naive = seasonal_naive(times, sine(times, 20.0, 1.0), 72)
+    np.testing.assert_allclose(forecast.temperature.mean, naive)
+
+
+def test_flat_series_is_forecast_as_constant():
+    times = grid(10)
+    forecast = forecast_climate(times, np.full(times.size, 18.0), sine(times, 50.0, 5.0))
+    assert forecast.temperature.model == "constant"
+    assert forecast.temperature.fallback == "flat_series"
+    assert forecast.temperature.mean.tolist() == [18.0] * 72
+
+
+def test_seasonal_naive_repeats_the_last_day():
+    times = T0 + HOUR * np.arange(48)
+    values = np.arange(48, dtype=float)
+    future, forecast = seasonal_naive(times, values, 30)
+    assert forecast.tolist() == [*range(24, 48), *range(24, 30)]
+    assert future[0] == np.datetime64(T0 + 48 * HOUR, "s")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"horizon_hours": 0}, "horizon_hours = 0"),
+        ({"levels": (0.8, 1.5)}, r"levels\[1\] = 1.5"),
+    ],
+)
+def test_invalid_arguments(kwargs, message):
+    times = grid(10)
+    with pytest.raises(ValueError, match=message):
+        forecast_climate(times, sine(times, 20, 1), sine(times, 50, 5), **kwargs)
+
+
+def test_invalid_readings_and_too_little_data():
+    times = grid(10)
+    rh = sine(times, 50, 5)
+    rh[17] = 104.0
+    with pytest.raises(ValueError, match=r"rh\[17\] = 104.0 is outside 0–100 %"):
+        forecast_climate(times, sine(times, 20, 1), rh)
+    short = grid(1.5)
+    with pytest.raises(ValueError, match="36 hourly means .* at least 48"):
+        forecast_climate(short, sine(short, 20, 1), sine(short, 50, 5))
+
+
+def rising_forecast():
+    hours = T0 + HOUR * np.arange(10)
+    mean = 20.0 + 0.5 * np.arange(10)  # 20.0, 20.5, ... 24.5
+    q = QuantityForecast(
+        quantity="temperature",
+        mean=mean,
+        lower={"0.8": mean - 1.0},
+        upper={"0.8": mean + 1.0},
+        model="test",
+        fallback=None,
+        parameters={},
+    )
+    flat = np.full(10, 50.0)
+    rh = QuantityForecast("relative_humidity", flat, {"0.8": flat - 2}, {"0.8": flat + 2}, "test",
+                          None, {})  # fmt: skip
+    return ClimateForecast(
+        times=hours.astype("datetime64[s]"),
+        temperature=q,
+        relative_humidity=rh,
+        levels=(0.8,),
+        training_start=np.datetime64(T0 - 28 * DAY, "s"),
+        training_end=np.datetime64(T0, "s"),
+    )
+
+
+def test_a_breach_on_a_rising_series_is_predicted_at_the_right_hour():
+    # Given a mean rising 0.5 K/h from 20 °C with a ±1 K interval and a 22.2 °C maximum
+    breaches = predict_breach(rising_forecast(), t_max=22.2, rh_max=60.0)
+    # Then the mean crosses in hour 6 (22.5 °C) and the upper bound in hour 4 (22.5 °C)
+    assert len(breaches) == 1
+    breach = breaches[0]
+    assert (breach.quantity, breach.side, breach.limit) == ("temperature", "above", 22.2)
+    assert breach.hours_until_expected == 6
+    assert breach.hours_until_earliest == 4
+    assert breach.expected_at == np.datetime64(T0 + 5 * HOUR, "s")
+    assert breach.expected_value == 22.5
+    assert breach.to_dict()["earliest_at"] == "2025-01-01T03:00:00Z"
+
+
+def test_breach_argument_errors():
+    with pytest.raises(ValueError, match="probability_level = 0.9"):
+        predict_breach(rising_forecast(), t_max=22.0, probability_level=0.9)
+    with pytest.raises(ValueError, match="t_min = 25.0 is above t_max = 22.0"):
+        predict_breach(rising_forecast(), t_min=25.0, t_max=22.0)
+
+
+def test_mould_projection_continues_the_history():
+    # Given 20 days at 20 °C / 90 % (M < 1) forecast to stay there for 30 days
+    times = grid(20)
+    t = np.full(times.size, 20.0)
+    rh = np.full(times.size, 90.0)
+    forecast = forecast_climate(times, t, rh, horizon_hours=720)
+    projection = predict_mould(times, t, rh, forecast)
+    # Then M reaches 1 when a 5-minute then hourly constant record does (exact integration)
+    oracle_times = np.concatenate([times, forecast.times.astype(np.int64)])
+    oracle = vtt_mould_index(oracle_times, np.full(oracle_times.size, 20.0),
+                             np.full(oracle_times.size, 90.0), max_gap=7200.0)  # fmt: skip
+    expected = int(np.argmax(oracle[times.size :] >= 1.0)) + 1
+    assert 0.5 < projection.current_index < 1.0
+    assert projection.hours_to_1 == expected
+    assert projection.hours_to_3 is None
+    assert projection.to_dict()["times"][0] == str(forecast.times[0]) + "Z"
