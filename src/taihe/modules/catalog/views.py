@@ -41,7 +41,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from taihe.kernel import authz
+from taihe.kernel import authz, shell
 from taihe.kernel.errors import DomainError, NotFound, PermissionDenied
 from taihe.kernel.http.pages import forbidden, not_found, refuse, show_errors
 from taihe.modules.catalog import forms as catalog_forms
@@ -189,6 +189,7 @@ def object_page(request: HttpRequest, object_id: int) -> HttpResponse:
         "may_add_media": authz.can(actor, ops.MEDIA_MANAGE.code,
                                    department_id=obj.department_id),
         "pending_images": selectors.media_of(obj).filter(tiles_ready=False).count(),
+        "panels": shell.object_panels(request, obj.pk),
     })
 
 

@@ -28,6 +28,13 @@ class ConservationConfig(AppConfig):
         register_topic("conservation.live", may_listen)
         register_topic("conservation.live.restricted", may_listen_restricted)
         _register_tiles()
+        from taihe.modules.conservation.materials import setup as materials_setup
+        from taihe.modules.conservation.prediction import setup as prediction_setup
+        from taihe.modules.conservation.risk import setup as risk_setup
+
+        materials_setup.register()
+        prediction_setup.register()
+        risk_setup.register()
 
 
 def _register_tiles() -> None:

@@ -69,3 +69,58 @@ class AlertAcknowledged(Event):
 class AlertResolved(Event):
     name = "conservation.alert.resolved.v1"
     alert_id: int
+
+
+# --- Prediction, risk and strategies (issue 5) ---------------------------------------------
+
+class MaterialRulesSaved(Event):
+    """A new version of the material sensitivity rule base became current."""
+
+    name = "conservation.material_rules.saved.v1"
+    rule_set_id: int
+    version: str
+    changed_materials: list[str]
+
+
+class ObjectMaterialsSet(Event):
+    """A person confirmed or corrected the materials of an object."""
+
+    name = "conservation.object_materials.set.v1"
+    object_id: int
+    materials: list[str]
+
+
+class AnomalyDetected(Event):
+    name = "conservation.anomaly.detected.v1"
+    anomaly_id: int
+    sensor_id: int
+    kind: str
+    cause: str
+
+
+class AnomalyDecided(Event):
+    """A person confirmed, dismissed or resolved an anomaly."""
+
+    name = "conservation.anomaly.decided.v1"
+    anomaly_id: int
+    status: str
+
+
+class MaintenanceRequested(Event):
+    """An equipment fault opened a maintenance request (an approval request number)."""
+
+    name = "conservation.maintenance.requested.v1"
+    anomaly_id: int
+    request_number: str
+
+
+class RiskSaved(Event):
+    name = "conservation.risk.saved.v1"
+    risk_id: int
+    magnitude: float
+
+
+class CareTaskSaved(Event):
+    name = "conservation.care_task.saved.v1"
+    task_id: int
+    status: str

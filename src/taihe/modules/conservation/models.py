@@ -278,6 +278,7 @@ class AlertRule(TimestampedModel):
         SILENCE = "silence", _("Sensor silent")
         BATTERY = "battery", _("Battery low")
         METRIC = "metric", _("Metric threshold")
+        FORECAST = "forecast", _("Forecast early warning")
 
     class Severity(models.TextChoices):
         WARNING = "warning", _("Warning")
@@ -389,3 +390,311 @@ class AlertEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+
+
+# --- Prediction, risk and strategies (issue 5) ---------------------------------------------
+# Pure logic lives in ``science`` (forecast, anomalies) and ``materials`` (rule base,
+# classifier); these tables keep what was computed from which inputs, so every
+# recommendation can be reproduced and shows its sources.
+
+
+class Agent(models.TextChoices):
+    """Agents of deterioration the climate assessment scores (CCI's ten agents, with
+    "incorrect RH" split the way CCI splits it: damp, critical RH, fluctuations)."""
+
+    RH_FLUCTUATION = "rh_fluctuation", _("RH fluctuation")
+    DAMP_MOULD = "damp_mould", _("Damp and mould")
+    CRITICAL_RH = "critical_rh", _("Critical RH")
+    TEMPERATURE = "temperature", _("Incorrect temperature")
+    LIGHT = "light", _("Light and UV")
+    POLLUTANTS = "pollutants", _("Pollutants")
+    PESTS = "pests", _("Pests")
+
+
+class CciAgent(models.IntegerChoices):
+    """The CCI ten agents of deterioration (canada.ca, "Agents of deterioration")."""
+
+    PHYSICAL_FORCES = 1, _("Physical forces")
+    THIEVES = 2, _("Thieves and vandals")
+    FIRE = 3, _("Fire")
+    WATER = 4, _("Water")
+    PESTS = 5, _("Pests")
+    POLLUTANTS = 6, _("Pollutants")
+    LIGHT = 7, _("Light, UV and IR")
+    TEMPERATURE = 8, _("Incorrect temperature")
+    RELATIVE_HUMIDITY = 9, _("Incorrect relative humidity")
+    DISSOCIATION = 10, _("Dissociation")
+
+
+class MaterialRuleSet(models.Model):
+    """One version of the material sensitivity rule base, in the shape of
+    ``materials/rules.json`` (validated by ``materials.knowledge.RuleBase.from_dict``).
+    Versions are never edited: a curator's change saves a new version and makes it current."""
+
+    version = models.CharField(_("version"), max_length=32, unique=True)
+    data = models.JSONField(_("rules"))
+    note = models.TextField(_("what changed"), blank=True)
+    based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("based on"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+    is_current = models.BooleanField(_("current"), default=False)
+
+    class Meta:
+        verbose_name = _("material rule base version")
+        verbose_name_plural = _("material rule base versions")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["is_current"],
+                                               condition=models.Q(is_current=True),
+                                               name="conservation_one_current_ruleset")]
+
+
+class ObjectMaterials(models.Model):
+    """The structured materials of one catalogue object as the classifier read them from its
+    medium text (and as a conservator confirmed or corrected them)."""
+
+    class Source(models.TextChoices):
+        CLASSIFIER = "classifier", _("Read from the medium text")
+        PERSON = "person", _("Set by a person")
+
+    object_id = models.IntegerField(_("object"), unique=True)
+    text = models.TextField(_("medium text"), blank=True)
+    materials = models.JSONField(
+        _("materials"), default=list,
+        help_text=_("[{key, confidence, matched, method, role}], most significant first."))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices,
+                              default=Source.CLASSIFIER)
+    rules_version = models.CharField(_("rule base version"), max_length=32, blank=True)
+    classified_at = models.DateTimeField(_("classified"))
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("object materials")
+        verbose_name_plural = _("object materials")
+
+
+class Forecast(models.Model):
+    """A 72-hour forecast of one sensor's T and RH, with what it predicts (breaches of the
+    place's specification, the mould index reaching 1 and 3)."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="forecasts")
+    location = models.ForeignKey("catalog.Location", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    made_at = models.DateTimeField(_("made"))
+    training_start = models.DateTimeField(_("trained from"))
+    training_end = models.DateTimeField(_("trained to"))
+    model = models.CharField(_("model"), max_length=100)
+    data = models.JSONField(_("forecast"), help_text=_("science.forecast.ClimateForecast"))
+    breaches = models.JSONField(_("predicted breaches"), default=list)
+    mould = models.JSONField(_("mould projection"), default=dict)
+    specification = models.JSONField(_("limits used"), default=dict)
+
+    class Meta:
+        verbose_name = _("forecast")
+        verbose_name_plural = _("forecasts")
+        ordering = ["-made_at", "-id"]
+        indexes = [models.Index(fields=["sensor", "made_at"])]
+
+
+class Anomaly(models.Model):
+    """Something odd in a sensor's series, with the evidence that explains it and what
+    people did about it."""
+
+    class Kind(models.TextChoices):
+        STEP = "step", _("Step change")
+        DRIFT = "drift", _("Drift")
+        CONTROL_LOSS = "control_loss", _("Equipment stopped controlling")
+        FLATLINE = "flatline", _("Flat-line")
+        SPIKE = "spike", _("Spike")
+
+    class Cause(models.TextChoices):
+        EQUIPMENT = "equipment", _("Equipment")
+        SENSOR = "sensor", _("Sensor")
+        WEATHER = "weather", _("Weather")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+        RESOLVED = "resolved", _("Resolved")
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="anomalies")
+    location = models.ForeignKey("catalog.Location", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    quantity = models.CharField(_("quantity"), max_length=32)
+    cause = models.CharField(_("likely cause"), max_length=16, choices=Cause.choices)
+    started_at = models.DateTimeField(_("began"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    score = models.FloatField(_("score"))
+    severity = models.CharField(_("severity"), max_length=16)
+    explanation_code = models.CharField(max_length=64)
+    evidence = models.JSONField(_("evidence"), default=dict)
+    fingerprint = models.CharField(max_length=64, unique=True,
+                                   help_text=_("sensor, kind, quantity and start: detecting "
+                                               "again does not open it twice"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.OPEN)
+    detected_at = models.DateTimeField(_("detected"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    maintenance_request = models.CharField(_("maintenance request"), max_length=32,
+                                           blank=True, help_text=_("approval request number"))
+
+    class Meta:
+        verbose_name = _("anomaly")
+        verbose_name_plural = _("anomalies")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+
+class ClimateAssessment(models.Model):
+    """A place's measured climate over a period and the risks it poses (one row per place,
+    replaced on each run); ``inputs`` hold every number the risks were computed from."""
+
+    location = models.OneToOneField("catalog.Location", on_delete=models.CASCADE,
+                                    related_name="+")
+    period_start = models.DateTimeField(_("from"))
+    period_end = models.DateTimeField(_("to"))
+    summary = models.JSONField(_("climate summary"), default=dict)
+    score = models.FloatField(_("risk score"), default=0.0, db_index=True)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("climate assessment")
+        verbose_name_plural = _("climate assessments")
+
+
+class ObjectAssessment(models.Model):
+    """One object's climate risk per agent and the strategies that would reduce it, with
+    the inputs (materials, rule base version, its place's climate summary) they came from."""
+
+    object_id = models.IntegerField(_("object"), unique=True)
+    location = models.ForeignKey("catalog.Location", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    rules_version = models.CharField(_("rule base version"), max_length=32)
+    inputs = models.JSONField(_("inputs"), default=dict)
+    risks = models.JSONField(_("risk per agent"), default=list)
+    strategies = models.JSONField(_("strategies"), default=list)
+    score = models.FloatField(_("risk score"), default=0.0, db_index=True)
+    top_agent = models.CharField(_("worst agent"), max_length=16, choices=Agent.choices,
+                                 blank=True)
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("object climate assessment")
+        verbose_name_plural = _("object climate assessments")
+        ordering = ["-score", "object_id"]
+
+
+class Risk(TimestampedModel):
+    """A risk in the ABC register (Michalski & Pedersoli, *The ABC Method*, CCI/ICCROM 2016):
+    how often (A), how much value each affected item loses (B) and how much of the collection
+    is affected (C), each on the method's 1–5 scale in half steps, with a low and a high
+    estimate. Magnitude MR = A + B + C (3–15)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        TREATING = "treating", _("Being treated")
+        ACCEPTED = "accepted", _("Accepted")
+        CLOSED = "closed", _("Closed")
+
+    agent = models.PositiveSmallIntegerField(_("agent"), choices=CciAgent.choices)
+    title = models.CharField(_("risk"), max_length=200)
+    scenario = models.TextField(_("scenario"), blank=True)
+    location_ids = models.JSONField(_("places"), default=list)
+    object_ids = models.JSONField(_("objects"), default=list)
+    segment = models.CharField(_("collection segment"), max_length=200, blank=True)
+    a_score = models.FloatField(_("A (frequency)"))
+    a_low = models.FloatField(_("A, low estimate"), null=True, blank=True)
+    a_high = models.FloatField(_("A, high estimate"), null=True, blank=True)
+    b_score = models.FloatField(_("B (loss for each item)"))
+    b_low = models.FloatField(_("B, low estimate"), null=True, blank=True)
+    b_high = models.FloatField(_("B, high estimate"), null=True, blank=True)
+    c_score = models.FloatField(_("C (items affected)"))
+    c_low = models.FloatField(_("C, low estimate"), null=True, blank=True)
+    c_high = models.FloatField(_("C, high estimate"), null=True, blank=True)
+    magnitude = models.FloatField(_("magnitude (MR)"), db_index=True)
+    evidence = models.JSONField(_("evidence"), default=dict,
+                                help_text=_("suggested A and B from monitoring, with the "
+                                            "numbers they came from"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("owner"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.OPEN)
+    review_on = models.DateField(_("review by"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("risk")
+        verbose_name_plural = _("risks")
+        ordering = ["-magnitude", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(a_score__gte=1, a_score__lte=5)
+                           & models.Q(b_score__gte=1, b_score__lte=5)
+                           & models.Q(c_score__gte=1, c_score__lte=5)),
+                name="conservation_risk_abc_range"),
+        ]
+
+
+class RiskTreatment(TimestampedModel):
+    """A way to reduce a risk, with the reduction of MR it is expected to bring."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="treatments")
+    description = models.TextField(_("treatment"))
+    expected_reduction = models.FloatField(_("expected reduction of MR"))
+    cost = models.CharField(_("cost"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.PROPOSED)
+    request_number = models.CharField(_("request"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("treatment")
+        verbose_name_plural = _("treatments")
+        ordering = ["-expected_reduction", "id"]
+
+
+class CareTask(TimestampedModel):
+    """A preservation task made from a strategy or an anomaly in one click: what to do,
+    where, for which objects, why (the strategy's reasons and numbers), and who does it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    title = models.CharField(_("task"), max_length=200)
+    detail = models.TextField(_("details"), blank=True)
+    strategy = models.CharField(_("strategy"), max_length=64, blank=True)
+    object_ids = models.JSONField(_("objects"), default=list)
+    location = models.ForeignKey("catalog.Location", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    evidence = models.JSONField(_("evidence"), default=dict)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="+",
+                                 verbose_name=_("assigned to"))
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.OPEN)
+    request_number = models.CharField(_("approval request"), max_length=32, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("care task")
+        verbose_name_plural = _("care tasks")
+        ordering = ["status", "due_on", "-id"]

@@ -22,3 +22,12 @@ ALERT_RESPOND = declare("conservation.alert.respond",
                         scoped=False)
 REPORT_VIEW = declare("conservation.report.view",
                       _("Produce environmental reports for places"), scoped=False)
+RISK_VIEW = declare("conservation.risk.view",
+                    _("See climate risk: forecasts, anomalies, object risks and strategies, the "
+                      "risk register"), scoped=False)
+RISK_MANAGE = declare("conservation.risk.manage",
+                      _("Keep the risk register, act on anomalies and turn strategies into tasks"),
+                      scoped=False)
+MATERIAL_RULES_MANAGE = declare("conservation.material_rules.manage",
+                                _("Edit the material sensitivity rule base and correct the "
+                                  "materials read from object records"), scoped=False)

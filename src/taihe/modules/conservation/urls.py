@@ -1,6 +1,8 @@
 from django.urls import path
 
-from taihe.modules.conservation import views, views_care
+from taihe.modules.conservation import urls_materials, views, views_care
+from taihe.modules.conservation.prediction import urls as prediction_urls
+from taihe.modules.conservation.risk import urls as risk_urls
 
 app_name = "conservation"
 
@@ -35,4 +37,7 @@ urlpatterns = [
     path("alerts/<int:alert_id>/resolve/", views_care.alert_resolve, name="alert_resolve"),
     path("reports/", views_care.report_form, name="reports"),
     path("reports/download/", views_care.report_download, name="report_download"),
+    *urls_materials.urlpatterns,
+    *prediction_urls.urlpatterns,
+    *risk_urls.urlpatterns,
 ]

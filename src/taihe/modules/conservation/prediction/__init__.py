@@ -1,0 +1,2 @@
+"""Forecasts, early warnings, anomaly detection and predictive maintenance on the monitoring
+data (the Django side of ``science.forecast`` and ``science.anomalies``)."""

@@ -1,0 +1,5 @@
+"""Registrations of prediction: jobs, schedules, subscribers."""
+
+
+def register() -> None:
+    """Called once from ``ConservationConfig.ready``."""
