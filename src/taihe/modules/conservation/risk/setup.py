@@ -3,3 +3,4 @@
 
 def register() -> None:
     """Called once from ``ConservationConfig.ready``."""
+    from taihe.modules.conservation.risk import jobs  # noqa: F401  registers jobs, schedules
