@@ -29,7 +29,9 @@ Profiles:
   emptied: never point ``--database-url`` or ``--redis-url`` at anything you want to keep.
   ``--redis-pool-fix`` runs it with the channel layer's Redis pool given a 30 s socket
   timeout and 10,000 connections (redis-py 8's 5 s and 100 make busy consumers fail and
-  their sockets close; the ``closed`` column counts them).
+  their sockets close; the ``closed`` column counts them). Taihe's own settings now size
+  the pool (``config.settings.redis_channel_host``: 30 s, 2,000), so the flag matters
+  mostly for the bare baseline.
 
 Clients and servers share the machine (loopback); all clients run in one asyncio process
 (uvloop), the sender in a second process so that reading 1,000 frames never delays the
