@@ -71,6 +71,13 @@ def current_location_of(object_ids: list[int]) -> dict[int, int]:
                 .values_list("object_id", "location_id"))
 
 
+def object_ids(*, after_id: int = 0, limit: int = 500) -> list[int]:
+    """The next ``limit`` object ids of the whole register above ``after_id``, in id order:
+    for jobs that walk the register in batches (callers apply their own permissions)."""
+    return list(CatalogObject.objects.filter(pk__gt=after_id).order_by("pk")
+                .values_list("pk", flat=True)[:max(0, int(limit))])
+
+
 def object_records(object_ids: list[int]) -> list[ObjectRecord]:
     """Plain records (materials with AAT ids, dates as years) for the AI and conservation
     features. Callers apply their own permission rules before showing them."""
@@ -110,6 +117,7 @@ __all__ = [
     "location_ids_within",
     "location_name",
     "locations_visible_to",
+    "object_ids",
     "object_records",
     "object_title",
     "objects_at",
