@@ -78,6 +78,13 @@ def object_ids(*, after_id: int = 0, limit: int = 500) -> list[int]:
                 .values_list("pk", flat=True)[:max(0, int(limit))])
 
 
+def object_ids_by_number(numbers: list[str]) -> dict[str, int]:
+    """The ids of the objects with these object numbers (exact match; numbers not found are
+    left out). Callers apply their own permissions."""
+    return dict(CatalogObject.objects.filter(object_number__in=[str(n) for n in numbers])
+                .values_list("object_number", "pk"))
+
+
 def object_records(object_ids: list[int]) -> list[ObjectRecord]:
     """Plain records (materials with AAT ids, dates as years) for the AI and conservation
     features. Callers apply their own permission rules before showing them."""
@@ -118,6 +125,7 @@ __all__ = [
     "location_name",
     "locations_visible_to",
     "object_ids",
+    "object_ids_by_number",
     "object_records",
     "object_title",
     "objects_at",

@@ -1,6 +1,64 @@
 """Registrations of risk: jobs, schedules, subscribers, the object panel, tiles."""
 
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 
 def register() -> None:
     """Called once from ``ConservationConfig.ready``."""
-    from taihe.modules.conservation.risk import jobs  # noqa: F401  registers jobs, schedules
+    from taihe.kernel.shell import (
+        AppTile,
+        register_app,
+        register_object_panel,
+        register_todo_source,
+    )
+    from taihe.modules.conservation import operations as ops
+    from taihe.modules.conservation.risk import (
+        jobs,  # noqa: F401  registers jobs, schedules
+        views,
+    )
+
+    register_app(
+        AppTile(
+            code="conservation.risk",
+            label=gettext_lazy("Climate risk"),
+            icon="shield",
+            order=44,
+            description=gettext_lazy(
+                "Objects and places most at risk, what to do about each, and the ABC risk register"
+            ),
+            url_name="conservation:risk_overview",
+            operation=ops.RISK_VIEW.code,
+        )
+    )
+    from taihe.modules.conservation.risk.services import register_subjects
+
+    register_subjects()  # care tasks start object movement and repair approvals
+    register_object_panel("conservation.climate_risk", views.object_panel, order=50)
+    register_todo_source("conservation.risk_reviews", reviews_due)
+
+
+def reviews_due(user: Any) -> list[Any]:
+    """To-dos: register entries the person owns whose review date has come."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from taihe.kernel.shell import Todo
+    from taihe.modules.conservation.risk import selectors
+
+    zone = timezone.get_current_timezone()
+    return [
+        Todo(
+            title=_("Review risk: %(title)s") % {"title": risk.title},
+            url=reverse("conservation:risk_detail", args=[risk.pk]),
+            source="conservation",
+            due_at=dt.datetime.combine(risk.review_on, dt.time(9), tzinfo=zone)
+            if risk.review_on
+            else None,
+        )
+        for risk in selectors.reviews_due(user)[:20]
+    ]
