@@ -282,6 +282,8 @@ def evaluate_sensor(sensor_id: int, *, now: dt.datetime | None = None,
     for rule in rules_for(sensor):
         if wanted is not None and rule.kind not in wanted:
             continue
+        if rule.kind == AlertRule.Kind.FORECAST:
+            continue  # raised from forecasts (prediction.services), not from readings
         try:
             built = engine_rule(rule, sensor)
         except (ValueError, TypeError, KeyError):

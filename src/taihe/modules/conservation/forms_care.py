@@ -115,7 +115,10 @@ class RuleForm(forms.Form):
     """What every rule has; the kind's own parameters come from :data:`PARAMETER_FORMS`."""
 
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=AlertRule.Kind.choices)
+    # Forecast warnings come from the built-in rule the forecasts raise, never from a form.
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=[
+        (value, label) for value, label in AlertRule.Kind.choices
+        if value != AlertRule.Kind.FORECAST])
     severity = forms.ChoiceField(label=gettext_lazy("Severity"),
                                  choices=AlertRule.Severity.choices)
     scope = forms.ChoiceField(label=gettext_lazy("Watches"), choices=Scope.CHOICES,

@@ -385,6 +385,9 @@ def describe_rule(rule: AlertRule) -> str:
                 **values, "window_days": values["window_days"] or "30"}
             if p.get("metric") == "mould_index" else
             _("Dew point margin below %(threshold)s K") % values),
+        AlertRule.Kind.FORECAST: lambda: _(
+            "The 72-hour forecast predicts a breach of the place's specification or mould "
+            "growth (index 1 or 3)"),
     }
     text = describe[AlertRule.Kind(rule.kind)]()
     extras = []

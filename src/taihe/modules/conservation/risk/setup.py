@@ -16,6 +16,7 @@ def register() -> None:
     )
     from taihe.modules.conservation import operations as ops
     from taihe.modules.conservation.risk import (
+        demo,  # noqa: F401  registers the demo loader
         jobs,  # noqa: F401  registers jobs, schedules
         views,
     )
