@@ -20,7 +20,7 @@ Imported real series: the logger fixtures in ``tests/fixtures/conservation/logge
 most 28 readings each, too short for a 48-hour minimum; none is backtested.
 
 Usage:
-    PYTHONPATH=src python benchmarks/prediction.py           # full run (about a minute)
+    PYTHONPATH=src python benchmarks/prediction.py           # full run (about 3 minutes)
     PYTHONPATH=src python benchmarks/prediction.py --quick   # smoke run
 """
 

@@ -41,6 +41,65 @@ def test_a_pure_daily_sine_is_forecast_within_a_hundredth():
     assert forecast.temperature.fallback is None
 
 
+def lab_week(times):
+    """21 °C on weekdays 08:00–18:00 UTC, 17 °C otherwise (T0 is a Wednesday)."""
+    weekday = ((times - T0) // DAY + 2) % 7  # 0 = Monday
+    hour = (times % DAY) // HOUR
+    working = (weekday < 5) & (hour >= 8) & (hour < 18)
+    return np.where(working, 21.0, 17.0)
+
+
+def test_a_weekday_schedule_is_forecast_across_the_weekend():
+    # Given 30 days of a weekday heating schedule ending with Thursday 30 January 2025
+    times = grid(30)
+    future = grid(3, start=int(times[-1]) + STEP)
+    forecast = forecast_climate(times, lab_week(times), sine(times, 50.0, 5.0))
+    actual = hourly_means(future, lab_week(future), sine(future, 50.0, 5.0)).values[0]
+    _, naive = seasonal_naive(times, lab_week(times), 72)
+    # Then Friday's working day and the idle weekend are both right, where yesterday is not
+    assert np.max(np.abs(forecast.temperature.mean - actual)) < 0.05
+    assert np.max(np.abs(naive - actual)) == 4.0
+    # noise-free weekday deviations are kept whole
+    assert forecast.temperature.parameters["weekly_weight"] == pytest.approx(1.0)
+    # 28 days kept, validation origins every 24 h from day 14 to 72 h before the end
+    assert forecast.temperature.parameters["validation_origins"] == 12.0
+
+
+def test_a_short_window_uses_the_fixed_average():
+    # Given 10 days (no validation origin), then the average of profile and weekly naive
+    times = grid(10)
+    forecast = forecast_climate(times, sine(times, 20.0, 1.0), sine(times, 50.0, 5.0))
+    parameters = forecast.temperature.parameters
+    assert parameters["validation_origins"] == 0.0
+    names = ("profile_ar", "daily_profile_ar", "weekly_naive")
+    assert [parameters[f"weight_{name}_24h"] for name in names] == [0.5, 0.0, 0.5]
+
+
+def test_intervals_cover_red_noise_near_their_level():
+    # Given 28 days of a daily sine plus AR(1) noise (phi 0.9 per hour, sd 0.3 K),
+    rng = np.random.default_rng(7)
+    hours = T0 + HOUR * np.arange(28 * 24 + 72 * 40)
+    noise = np.zeros(hours.size)
+    for i in range(1, hours.size):
+        noise[i] = 0.9 * noise[i - 1] + rng.normal(0.0, 0.3 * np.sqrt(1 - 0.81))
+    t = sine(hours, 20.0, 1.0) + noise
+    inside = {"0.8": [], "0.95": []}
+    widths = []
+    # when forecasting from 40 successive origins 72 h apart
+    for k in range(40):
+        end = 28 * 24 + 72 * k
+        f = forecast_climate(hours[:end], t[:end], sine(hours[:end], 50.0, 5.0))
+        actual = t[end : end + 72]
+        widths.append(f.temperature.upper["0.8"] - f.temperature.mean)
+        for key in inside:
+            q = f.temperature
+            inside[key].extend(((actual >= q.lower[key]) & (actual <= q.upper[key])).tolist())
+    # then the intervals cover within 8 points of nominal and never narrow with the lead
+    assert abs(np.mean(inside["0.8"]) - 0.8) < 0.08
+    assert abs(np.mean(inside["0.95"]) - 0.95) < 0.05
+    assert all(np.all(np.diff(w) >= -1e-9) for w in widths)
+
+
 def test_intervals_nest_and_rh_stays_within_0_100():
     rng = np.random.default_rng(1)
     times = grid(10)

@@ -1,23 +1,40 @@
 """Short-range forecasts of room climate (T, RH), breach warnings and projected mould risk.
 
-Model (chosen by rolling-origin backtests on the demo museum's year, ``benchmarks/prediction.py``):
-readings are resampled to hourly means over the last 28 days; each quantity is split into a
-mean daily profile (the hour-of-day means over those 28 days, which carry the HVAC, visitor
-and lighting cycles) and a deseasonalised remainder. The remainder of the last 7 days gets an
-autoregressive model with a constant (statsmodels ``AutoReg``, lags 1 and 2, OLS), so the
-forecast starts from the current deviation and decays towards last week's level. Beyond a few
-hours that forecast is averaged with the seasonal-naive one (yesterday repeated), the weight
-ramping from 0 at 3 h to 0.5 at 24 h: the naive forecast carries the most recent level and
-weekday pattern, the model the daily shape and the short-term persistence, and their average
-beat both alone at 24 and 72 h (forecast combination; Bates & Granger 1969).
+Model (backtested by rolling origin on the demo museum's year, ``benchmarks/prediction.py``):
+readings are resampled to hourly means over the last 28 days. Three candidate forecasts:
 
-Alternatives that backtested worse (MAE, same origins): SARIMAX(1,0,0) with three daily
-Fourier pairs reverts to the 28-day mean and lost to seasonal naive at 24 h and 72 h while
-costing 0.5–0.9 s per fit; SARIMAX(1,1,0) with the same terms tied seasonal naive at 0.3–0.5 s;
-AutoReg with lags 1, 2, 24 and 168 was worse at every horizon (errors accumulate through the
-recursion); an hour-of-week profile overfitted 4 weeks of data. The AR fit takes milliseconds.
+* ``profile_ar``: an hour-of-week profile (hour-of-day means weighted towards recent days,
+  half-life 3 days, plus the weekday deviations, half-life 7 days, shrunk per hour of day by
+  how far they stand out of their own noise) and an AR(2) with a constant on the
+  deseasonalised remainder of the last 7 days (ordinary least squares), which starts from the
+  current deviation and reverts to the recent level. The weekly part carries the lab's
+  weekday heating and the galleries' closed Mondays; the shrinkage takes it towards zero where
+  the weekdays differ by no more than their noise (stores).
+* ``daily_profile_ar``: the same AR(2) on a plain 28-day hour-of-day mean (steadier for slow
+  series with a weak daily cycle: store T, case RH).
+* ``weekly_naive``: yesterday's hourly means, corrected by the weekday profile's difference
+  between the target day and the day before (Saturday after a working Friday).
 
-Outdoor weather (optional) enters the AR part as an exogenous regressor (outdoor T anomaly for
+The combination is chosen inside the training window only: from each validation origin (every
+24 h, from 14 days after the window start to 72 h before its end, so each lead falls at the hour
+of day it will have), every candidate is refitted on the data before that origin and its
+forecast compared with what followed. Per lead, the six weightings (each candidate alone and
+each equal pair) are averaged with weights proportional to 1/MSE⁴ of their validation errors
+pooled over neighbouring leads (forecast combination; Bates & Granger 1969; the pairs because
+equal weights are hard to beat with few errors, Smith & Wallis 2009). The intervals are the
+empirical quantiles of the combined validation errors per lead (split conformal; Vovk et al.
+2005), never narrowing with lead; beyond 72 h they widen with √lead.
+
+Alternatives that backtested worse (same origins): an AR(2) on the day-to-day differences
+extrapolated trends (store 72 h MAE 1.3 × seasonal naive); one shrinkage factor for the whole
+weekly profile let weekday noise into the night hours (lab T at 24 h 1.4 × naive); a weekly
+drift term and picking the single best weighting were noisier. Earlier: SARIMAX(1,0,0) with
+daily Fourier terms lost to seasonal naive at 24 and 72 h at 0.5–0.9 s a fit; AutoReg with lags
+24 and 168 accumulated errors. Without the validation (fewer than 4 origins: under 20 days of
+data) the forecast is the average of ``profile_ar`` and ``weekly_naive`` with intervals
+from day-to-day differences.
+
+Outdoor weather (optional) enters the AR parts as an exogenous regressor (outdoor T anomaly for
 T, outdoor vapour-pressure anomaly for RH, both through a 12-hour exponential lag for the
 building envelope); for forecast hours it does not cover, the anomaly is set to zero (the
 training mean), so a weather forecast is only used as far as it reaches.
@@ -26,7 +43,6 @@ training mean), so a weather forecast is only used as far as it reaches.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -34,7 +50,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import norm
-from statsmodels.tsa.ar_model import AutoReg
 
 from ._hourly import HOUR_S, epoch_seconds, fill_gaps, gappy_series, hourly_means
 from ._results import JSONResult, JSONValue, to_jsonable
@@ -45,7 +60,7 @@ from .psychrometrics import saturation_vapour_pressure
 Quantity = Literal["temperature", "relative_humidity"]
 
 TRAINING_DAYS = 28
-"""Hourly means used to estimate the daily profile (four weeks: four of each weekday)."""
+"""Hourly means used (four weeks: four of each weekday for the weekly profile)."""
 AR_DAYS = 7
 """Hours of deseasonalised remainder the AR model is fitted on (recent level)."""
 MIN_TRAINING_HOURS = 48
@@ -53,12 +68,41 @@ MIN_TRAINING_HOURS = 48
 FULL_MODEL_HOURS = 168
 """Below this many hourly means the forecast falls back to seasonal naive."""
 AR_LAGS = (1, 2)
-BLEND_START_H = 3.0
-BLEND_FULL_H = 24.0
-BLEND_WEIGHT = 0.5
+DAILY_HALF_LIFE_DAYS = 3.0
+"""Age at which an hour's weight in the hour-of-day profile halves: the daily amplitude drifts
+with the season (the lab's night setback moves ~0.4 K a week in spring), so recent days count
+most."""
+WEEKLY_HALF_LIFE_DAYS = 7.0
+"""The same for the day-of-week deviations, which need several weeks per cell."""
+VALIDATION_FIRST_H = 336
+"""Validation origins inside the training window start once 14 days lie before them: two of
+each weekday, the fewest the weekday deviations are estimated from, so the validated
+candidates are the ones forecasting."""
+VALIDATION_STEP_H = 24
+"""Whole days, so every validation origin has the forecast origin's hour of day."""
+VALIDATION_LEAD_H = 72
+"""Leads validated; longer forecasts keep the last lead's weights."""
+MIN_VALIDATION_ORIGINS = 4
+"""Fewer validation origins than this: a fixed average and day-to-day-difference intervals."""
+LEAD_WINDOW = 0.25
+"""Interval errors are pooled over leads within ±25 % (at least ±3 h) of each lead."""
+WEIGHT_WINDOW = 0.1
+"""Combination weights pool squared errors over leads within ±10 % (at least ±2 h)."""
+WEIGHT_MIN = 2
 ENVELOPE_LAG_H = 12.0  # outdoor anomalies reach a massive building with ~12 h lag
 FLAT_TOLERANCE = 1e-9
 MODEL_NAME = "daily_profile_ar2_naive_blend"
+CANDIDATES = ("profile_ar", "daily_profile_ar", "weekly_naive")
+COMBINATIONS = np.array(
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0, 0.5], [0, 0.5, 0.5], [0.5, 0.5, 0]]
+)
+"""The weightings of the three candidates the validation chooses from, per lead: each alone
+and each equal pair (equal weights are hard to beat with few validation errors; Smith &
+Wallis 2009, the forecast combination puzzle)."""
+COMBINATION_POWER = 4.0
+"""Weights ∝ 1/MSE⁴: sharper than Bates–Granger's 1/MSE, because the candidates' errors are
+strongly correlated (all start from the same last hours), so soft weights barely move away
+from the worse candidate."""
 
 
 def _iso(times: NDArray[np.datetime64]) -> list[JSONValue]:
@@ -74,11 +118,15 @@ class QuantityForecast(JSONResult):
         mean: expected hourly mean per forecast hour.
         lower, upper: interval bounds per level, keyed ``"0.8"``, ``"0.95"`` (central
             intervals; RH clipped to 0–100).
-        model: the model used (``daily_profile_ar2_naive_blend``, ``seasonal_naive`` or
+        model: the model used (``daily_profile_ar2_naive_blend``: the validated combination of
+            the module docstring, name kept from its first version; ``seasonal_naive`` or
             ``constant``).
         fallback: why a simpler model was used (``short_series``, ``flat_series``) or ``None``.
-        parameters: fitted parameters and fit statistics (AR coefficients, residual standard
-            deviation, number of hourly means used, outdoor coefficient).
+        parameters: fitted parameters and fit statistics (the ``profile_ar`` candidate's AR
+            coefficients and outdoor coefficient, its residual standard deviation, number of
+            hourly means used, profile amplitude, ``weekly_weight`` (mean shrinkage factor of
+            the weekday deviations, 0–1), ``validation_origins`` and each candidate's
+            combination weight at 24 h, ``weight_<candidate>_24h``).
     """
 
     quantity: str
@@ -211,6 +259,203 @@ def _envelope_lag(x: FloatArray) -> FloatArray:
     return out
 
 
+@dataclass(frozen=True)
+class _Components:
+    """What one origin's candidates need: the seasonal profile and both AR fits."""
+
+    seasons: tuple[FloatArray, FloatArray]  # 168 hour-of-week values: weekly, plain daily
+    weekly_weight: float
+    ars: tuple[FloatArray, FloatArray]  # per season: constant, lag 1, lag 2[, outdoor]
+    ar_lasts: tuple[FloatArray, FloatArray]  # per season: the last two remainders
+    base: FloatArray  # the last 24 hourly means (gaps filled)
+    residual_sd: float
+
+
+def _weighted_means(
+    slots: NDArray[np.int64], values: FloatArray, weights: FloatArray, size: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    sums = np.bincount(slots, weights * values, size).astype(np.float64)
+    totals = np.bincount(slots, weights, size).astype(np.float64)
+    squares = np.bincount(slots, weights * values * values, size).astype(np.float64)
+    weight_squares = np.bincount(slots, weights * weights, size).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / totals
+    return means, totals, squares, weight_squares
+
+
+def _season(slot_week: NDArray[np.int64], y: FloatArray) -> tuple[FloatArray, float]:
+    """Hour-of-week profile: recency-weighted hour-of-day means plus, per hour of day, the
+    weekday deviations shrunk by how far they stand out of their own noise (positive-part
+    James–Stein: weight 1 − noise variance / spread of the seven deviations)."""
+    present = ~np.isnan(y)
+    slots, values = slot_week[present], y[present]
+    age_days = (y.shape[0] - 1 - np.flatnonzero(present)) / 24.0
+    daily_weights = 0.5 ** (age_days / DAILY_HALF_LIFE_DAYS)
+    daily, _, _, _ = _weighted_means(slots % 24, values, daily_weights, 24)
+    daily = fill_gaps(daily)
+    daily = daily - daily.mean()
+    season = daily[np.arange(168) % 24]
+    counts = np.bincount(slots, None, 168)
+    if counts.min() < 2:
+        return season, 0.0
+    weekly_weights = 0.5 ** (age_days / WEEKLY_HALF_LIFE_DAYS)
+    residual = values - daily[slots % 24]
+    means, totals, squares, weight_squares = _weighted_means(slots, residual, weekly_weights, 168)
+    # Weighted within-cell variance (reliability weights) and the variance of each cell mean.
+    effective = weight_squares / totals**2
+    within = np.maximum(squares / totals - means**2, 0.0) / np.maximum(1.0 - effective, 1e-9)
+    deviation = (means - means.mean()).reshape(7, 24)
+    noise = (within * effective).reshape(7, 24).mean(axis=0)
+    spread = (deviation**2).mean(axis=0)
+    shrink = np.where(spread > 0.0, np.clip(1.0 - noise / np.maximum(spread, 1e-300), 0, 1), 0)
+    return season + (shrink * deviation).reshape(168), float(shrink.mean())
+
+
+def _least_squares(design: FloatArray, target: FloatArray) -> FloatArray:
+    coefficients, *_ = np.linalg.lstsq(design, target, rcond=None)
+    return np.asarray(coefficients, dtype=np.float64)
+
+
+def _components(
+    slot_week: NDArray[np.int64],
+    y: FloatArray,
+    filled: FloatArray,
+    end: int,
+    exog: FloatArray | None,
+) -> _Components:
+    start = max(0, end - TRAINING_DAYS * 24)
+    season, weekly_weight = _season(slot_week[start:end], y[start:end])
+    ar_start = max(0, end - AR_DAYS * 24)
+    remainder = fill_gaps(y[ar_start:end] - season[slot_week[ar_start:end]])
+    columns = [np.ones(remainder.shape[0] - 2), remainder[1:-1], remainder[:-2]]
+    if exog is not None:
+        columns.append(exog[ar_start + 2 : end])
+    design = np.column_stack(columns)
+    ar = _least_squares(design, remainder[2:])
+    residual = remainder[2:] - design @ ar
+    # The plain 28-day hour-of-day mean: steadier for slow series with a weak daily cycle.
+    hour = slot_week[start:end] % 24
+    present = ~np.isnan(y[start:end])
+    totals = np.bincount(hour[present], y[start:end][present], 24)
+    counts = np.bincount(hour[present], None, 24)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        daily = fill_gaps(totals / counts)
+    daily_season = (daily - daily.mean())[np.arange(168) % 24]
+    daily_remainder = fill_gaps(y[ar_start:end] - daily_season[slot_week[ar_start:end]])
+    design[:, 1], design[:, 2] = daily_remainder[1:-1], daily_remainder[:-2]
+    daily_ar = _least_squares(design, daily_remainder[2:])
+    return _Components(
+        seasons=(season, daily_season),
+        weekly_weight=weekly_weight,
+        ars=(ar, daily_ar),
+        ar_lasts=(remainder[-2:], daily_remainder[-2:]),
+        base=filled[end - 24 : end],
+        residual_sd=float(np.sqrt(np.mean(residual**2))),
+    )
+
+
+def _paths(
+    parts: list[_Components],
+    first_slots: NDArray[np.int64],
+    horizon: int,
+    exog_future: FloatArray | None,
+) -> FloatArray:
+    """Candidate forecasts, shape (origins, 3, horizon): the profile + AR(2) one, the weekly
+    naive one (yesterday corrected by the weekday profile, plus the AR(2) of day-to-day
+    differences) and their average."""
+    origins = len(parts)
+    lead = np.arange(horizon)
+    future_slots = (first_slots[:, None] + lead[None, :]) % 168
+    rows = np.arange(origins)[:, None]
+    profiles = []
+    for variant in (0, 1):
+        season = np.stack([p.seasons[variant] for p in parts])
+        ar = np.stack([p.ars[variant] for p in parts])
+        r1, r2 = (np.array([p.ar_lasts[variant][k] for p in parts]) for k in (1, 0))
+        remainder = np.empty((origins, horizon))
+        for h in range(horizon):
+            r = ar[:, 0] + ar[:, 1] * r1 + ar[:, 2] * r2
+            if exog_future is not None:
+                r = r + ar[:, 3] * exog_future[:, h]
+            remainder[:, h] = r
+            r1, r2 = r, r1
+        profiles.append(season[rows, future_slots] + remainder)
+    season = np.stack([p.seasons[0] for p in parts])
+    future_season = season[rows, future_slots]
+    past_season = season[rows, (first_slots[:, None] - 24 + np.arange(24)[None, :]) % 168]
+    profile_ar, daily_profile_ar = profiles
+    extended = np.concatenate([np.stack([p.base for p in parts]), np.empty((origins, horizon))], 1)
+    extended_season = np.concatenate([past_season, future_season], axis=1)
+    for h in range(horizon):
+        extended[:, 24 + h] = extended[:, h] + extended_season[:, 24 + h] - extended_season[:, h]
+    weekly_naive = extended[:, 24:]
+    return np.stack([profile_ar, daily_profile_ar, weekly_naive], axis=1)
+
+
+def _window_sums(values: FloatArray, fraction: float, minimum: int) -> FloatArray:
+    """Sums over each lead's window (last axis): ±``fraction`` of the lead, at least
+    ±``minimum`` hours."""
+    leads = values.shape[-1]
+    cumulative = np.concatenate(
+        [np.zeros((*values.shape[:-1], 1)), np.cumsum(values, axis=-1)], axis=-1
+    )
+    lead = np.arange(leads)
+    half = np.maximum(minimum, (fraction * (lead + 1)).astype(np.int64))
+    out: FloatArray = (
+        cumulative[..., np.minimum(leads, lead + half + 1)]
+        - cumulative[..., np.maximum(0, lead - half)]
+    )
+    return out
+
+
+def _combination(error: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Inverse-MSE weights per lead (Bates & Granger 1969).
+
+    The validation origins lie whole days before the forecast origin, so each lead's errors
+    are at the hour of day that lead will have: the weights follow the daily cycle (the lab's
+    night hours favour yesterday, its working hours the profile).
+
+    Args:
+        error: validation errors, shape (origins, candidates, leads), NaN where no actual.
+
+    Returns:
+        ``(weights, combined)``: weights (candidates, leads) and the combined validation
+        errors (origins, leads).
+    """
+    options = np.einsum("okh,ck->och", error, COMBINATIONS)
+    valid = ~np.isnan(options)
+    squares = _window_sums(np.where(valid, options**2, 0.0).sum(axis=0), WEIGHT_WINDOW, WEIGHT_MIN)
+    hits = _window_sums(valid.sum(axis=0).astype(np.float64), WEIGHT_WINDOW, WEIGHT_MIN)
+    mse = squares / np.maximum(hits, 1.0)
+    share = 1.0 / np.maximum(mse, 1e-12) ** COMBINATION_POWER
+    share /= share.sum(axis=0, keepdims=True)
+    weights: FloatArray = COMBINATIONS.T @ share
+    combined = np.einsum("okh,kh->oh", error, weights)
+    return weights, combined
+
+
+def _interval_halves(combined: FloatArray, levels: tuple[float, ...]) -> dict[float, FloatArray]:
+    """Empirical quantiles of the absolute validation errors per lead, pooled over the lead
+    window, at the conformal rank ⌈(n + 1)·level⌉ of n errors (split conformal prediction;
+    Vovk, Gammerman & Shafer 2005), never narrowing with the lead."""
+    leads = combined.shape[1]
+    lead = np.arange(leads)
+    half = np.maximum(3, (LEAD_WINDOW * (lead + 1)).astype(np.int64))
+    offsets = np.arange(-int(half.max()), int(half.max()) + 1)
+    columns = lead[:, None] + offsets[None, :]
+    inside = (np.abs(offsets)[None, :] <= half[:, None]) & (columns >= 0) & (columns < leads)
+    magnitude = np.abs(combined)[:, np.clip(columns, 0, leads - 1)]  # (origins, leads, window)
+    magnitude = np.where(inside[None] & ~np.isnan(magnitude), magnitude, np.inf)
+    pooled = np.sort(magnitude.transpose(1, 0, 2).reshape(leads, -1), axis=1)
+    count = np.isfinite(pooled).sum(axis=1)
+    out = {}
+    for level in levels:
+        rank = np.minimum(np.ceil((count + 1) * level).astype(np.int64), count)
+        value = np.where(count > 0, pooled[lead, np.maximum(rank - 1, 0)], np.nan)
+        out[level] = np.maximum.accumulate(fill_gaps(value))
+    return out
+
+
 def _fit(
     name: str,
     hours: NDArray[np.int64],
@@ -258,43 +503,58 @@ def _fit(
             fallback="short_series",
             parameters={"residual_sd": sigma, "hourly_means": float(count)},
         )
-    hour_of_day = (hours // HOUR_S) % 24
-    sums = np.bincount(hour_of_day[present], y[present], 24)
-    counts = np.bincount(hour_of_day[present], None, 24)
-    profile = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    profile = fill_gaps(profile - np.nanmean(profile))
-    remainder = fill_gaps(y - profile[hour_of_day])[-AR_DAYS * 24 :]
-    future_hour = ((hours[-1] // HOUR_S) + 1 + np.arange(horizon)) % 24
-    model_exog = None if exog is None else exog[-AR_DAYS * 24 :, None]
-    with warnings.catch_warnings():
-        # A remainder without noise (a pure daily cycle) makes the design rank-deficient;
-        # least squares still gives the right forecast, so the warning says nothing useful.
-        warnings.simplefilter("ignore")
-        result = AutoReg(remainder, lags=list(AR_LAGS), trend="c", exog=model_exog).fit()
-    n = remainder.shape[0]
-    prediction = result.get_prediction(
-        start=n, end=n + horizon - 1, exog_oos=None if exog_future is None else exog_future[:, None]
-    )
-    ar_mean = np.asarray(prediction.predicted_mean, dtype=np.float64)
-    sd = np.sqrt(np.asarray(prediction.var_pred_mean, dtype=np.float64))
-    weight = BLEND_WEIGHT * np.clip(
-        (steps - BLEND_START_H) / (BLEND_FULL_H - BLEND_START_H), 0.0, 1.0
-    )
-    mean = (1.0 - weight) * (ar_mean + profile[future_hour]) + weight * naive
-    params = np.asarray(result.params, dtype=np.float64)
-    labels = {"const": "constant", "x1": "outdoor"}
-    labels.update({f"y.L{k}": f"ar_lag_{k}" for k in AR_LAGS})
+    slot_week = ((hours // HOUR_S) % 168).astype(np.int64)
+    n = y.shape[0]
+    leads = min(horizon, VALIDATION_LEAD_H)
+    # Whole days before the end, so each validation lead has the hour of day it will have.
+    last_end = n - 24 * math.ceil(leads / 24)
+    ends = np.arange(last_end, VALIDATION_FIRST_H - 1, -VALIDATION_STEP_H)[::-1]
+    final = _components(slot_week, y, filled, n, exog)
+    next_slot = np.array([(int(slot_week[-1]) + 1) % 168], dtype=np.int64)
+    future_x = None if exog_future is None else exog_future[None, :]
+    paths = _paths([final], next_slot, horizon, future_x)[0]
+    if ends.size >= MIN_VALIDATION_ORIGINS:
+        parts = [_components(slot_week, y, filled, int(e), exog) for e in ends]
+        first_slots = (slot_week[ends - 1] + 1) % 168
+        past_x = None if exog is None else np.stack([exog[e : e + leads] for e in ends])
+        candidates = _paths(parts, first_slots, leads, past_x)
+        actual = np.stack([y[e : e + leads] for e in ends])
+        weights, combined = _combination(candidates - actual[:, None, :])
+        column = np.minimum(np.arange(horizon), leads - 1)
+        mean = np.einsum("kh,kh->h", weights[:, column], paths)
+        halves = _interval_halves(combined, levels)
+        growth = np.sqrt(np.maximum(np.arange(1, horizon + 1) / leads, 1.0))
+        width = {level: q[column] * growth for level, q in halves.items()}
+        lead_24 = min(24, leads) - 1
+        weight_parameters = {
+            f"weight_{name}_{lead_24 + 1}h": float(weights[k, lead_24])
+            for k, name in enumerate(CANDIDATES)
+        }
+    else:
+        # Too short to validate: the average of the two, with the naive fallback's intervals.
+        mean = 0.5 * (paths[0] + paths[2])
+        diffs = filled[24:] - filled[:-24]
+        sigma = float(np.std(diffs)) if diffs.size else float(np.nanstd(y))
+        scale = sigma * np.sqrt(np.ceil(steps / 24.0))
+        width = {level: z * scale for level, z in quantiles.items()}
+        weight_parameters = {
+            f"weight_{name}_24h": 0.5 * float(k != 1) for k, name in enumerate(CANDIDATES)
+        }
+    labels = ["constant", *(f"ar_lag_{k}" for k in AR_LAGS), "outdoor"]
     parameters = {
-        **{labels[str(k)]: float(x) for k, x in zip(result.model.exog_names, params, strict=True)},
-        "residual_sd": float(np.sqrt(result.sigma2)),
+        **{label: float(x) for label, x in zip(labels, final.ars[0], strict=False)},
+        "residual_sd": final.residual_sd,
         "hourly_means": float(count),
-        "profile_amplitude": float(profile.max() - profile.min()),
+        "profile_amplitude": float(final.seasons[0].max() - final.seasons[0].min()),
+        "weekly_weight": final.weekly_weight,
+        "validation_origins": float(ends.size),
+        **weight_parameters,
     }
     return QuantityForecast(
         quantity=name,
         mean=mean,
-        lower={_level_key(k): mean - z * sd for k, z in quantiles.items()},
-        upper={_level_key(k): mean + z * sd for k, z in quantiles.items()},
+        lower={_level_key(k): mean - width[k] for k in levels},
+        upper={_level_key(k): mean + width[k] for k in levels},
         model=MODEL_NAME,
         fallback=None,
         parameters=parameters,
