@@ -89,7 +89,9 @@ def test_object_page_shows_facts_place_and_history(client_for: Any, registrar: A
     assert '<p lang="en">Blue-and-white bowl</p>' in html
     assert '<p lang="zh-Hans">青花碗</p>' in html
     assert "一号展厅" in html
-    assert "Climate risk" not in html
+    # Registrars see climate risk; before any assessment the panel says so, and why.
+    assert 'data-panel="conservation.climate_risk"' in html
+    assert "This object has not been assessed yet" in html
     assert "not public until published" in html
 
 

@@ -322,6 +322,9 @@ def do_create_task_from_strategy(actor: Any, object_id: int, strategy_key: str) 
                 "assessed_at": assessment.computed_at.isoformat(),
             },
             created_by_id=_person_id(actor),
+            # Whoever turns a strategy into a task owns it until they hand it on; an
+            # unassigned task would sit in no one's to-do list.
+            assignee_id=_person_id(actor),
         )
         if action.get("kind") == "request":
             register_subjects()  # setup may not have imported this module yet

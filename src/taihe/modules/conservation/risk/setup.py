@@ -39,6 +39,7 @@ def register() -> None:
     register_subjects()  # care tasks start object movement and repair approvals
     register_object_panel("conservation.climate_risk", views.object_panel, order=50)
     register_todo_source("conservation.risk_reviews", reviews_due)
+    register_todo_source("conservation.care_tasks", open_care_tasks)
 
 
 def reviews_due(user: Any) -> list[Any]:
@@ -62,4 +63,32 @@ def reviews_due(user: Any) -> list[Any]:
             else None,
         )
         for risk in selectors.reviews_due(user)[:20]
+    ]
+
+
+def open_care_tasks(user: Any) -> list[Any]:
+    """To-dos: open care tasks assigned to the person, soonest due first."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from taihe.kernel.shell import Todo
+    from taihe.modules.conservation.models import CareTask
+    from taihe.modules.conservation.risk import selectors
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    zone = timezone.get_current_timezone()
+    tasks = [task for task in selectors.care_tasks_for(user, status=CareTask.Status.OPEN)
+             if task.assignee_id == user.pk][:20]
+    return [
+        Todo(
+            title=_("Care task: %(title)s") % {"title": task.title},
+            url=reverse("conservation:risk_tasks"),
+            source="conservation",
+            due_at=dt.datetime.combine(task.due_on, dt.time(9), tzinfo=zone)
+            if task.due_on else None,
+        )
+        for task in tasks
     ]
