@@ -57,7 +57,8 @@ def test_administrator_sees_every_app(client_for: Any, admin_person: Any) -> Non
         "attendance",
         "attendance.manage", "attendance.payroll", "catalog", "catalog.locations", "catalog.scan",
         "catalog.import", "catalog.loans", "catalog.inventory", "conservation",
-        "conservation.alerts", "conservation.import", "conservation.reports", "profile",
+        "conservation.alerts", "conservation.import", "conservation.reports",
+        "conservation.risk", "conservation.prediction", "conservation.materials", "profile",
         "directory.people",
         "directory.departments", "directory.roles", "directory.orgchart", "directory.tokens",
         "audit"]

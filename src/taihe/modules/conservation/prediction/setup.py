@@ -21,7 +21,7 @@ def register() -> None:
             code="conservation.prediction",
             label=_("Forecasts and anomalies"),
             icon="chart",
-            order=44,
+            order=45,
             description=_(
                 "72-hour climate forecasts with early warnings, and equipment and "
                 "sensor faults found in the readings"
