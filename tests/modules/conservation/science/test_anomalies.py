@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from taihe.modules.conservation import demo_climate as dc
+from taihe.modules.conservation.science import anomalies
 from taihe.modules.conservation.science.anomalies import detect_anomalies
 
 Q = ("temperature", "relative_humidity")
@@ -112,3 +113,65 @@ def test_invalid_input_names_the_argument(gallery):
         detect_anomalies(times, t, np.concatenate([rh[:3], [101.0], rh[4:]]))
     with pytest.raises(ValueError, match="mismatched lengths"):
         detect_anomalies(times, t[:-1], rh)
+
+
+def weekday_schedule(days=42, seed=7):
+    """A room heated to 21 °C on weekdays 08:00–18:00 and set back to 17 °C at night and over
+    the weekend, 5-minute readings from Monday 6 January 2025 00:00 UTC."""
+    start = int(datetime(2025, 1, 6, tzinfo=UTC).timestamp())
+    times = start + np.arange(days * 288, dtype=np.int64) * 300
+    hour = (times - start) % DAY / 3600
+    weekday = (times - start) // DAY % 7
+    occupied = (weekday < 5) & (hour >= 8) & (hour < 18)
+    rng = np.random.default_rng(seed)
+    t = np.where(occupied, 21.0, 17.0) + rng.normal(0.0, 0.05, times.shape)
+    rh = np.where(occupied, 42.0, 50.0) + rng.normal(0.0, 0.3, times.shape)
+    return times, np.round(t, 2), np.round(rh, 1)
+
+
+def test_scheduled_setbacks_are_not_anomalies():
+    # given six weeks of weekday heating with night and weekend setbacks (4 K, 8 %RH)
+    times, t, rh = weekday_schedule()
+    # when anomalies are looked for
+    found = detect_anomalies(times, t, rh)
+    # then the schedule raises none
+    assert found == []
+
+
+def test_a_one_off_drop_in_a_scheduled_room_is_a_step_at_its_hour():
+    # given the same schedule, with the sensor reading 2 K low from Thursday of week 4, 03:00
+    times, t, rh = weekday_schedule()
+    at = int(datetime(2025, 1, 30, 3, tzinfo=UTC).timestamp())
+    dropped = np.where(times >= at, t - 2.0, t)
+    # when anomalies are looked for
+    found = detect_anomalies(times, dropped, rh)
+    # then there is one temperature step, dated to 03:00 (not to a setback hour), of about -2 K
+    assert [(a.kind, a.quantity, a.cause) for a in found] == [("step", "temperature", "unknown")]
+    assert found[0].start == np.datetime64(at, "s")
+    assert found[0].evidence["shift"] == pytest.approx(-2.0, abs=0.3)
+
+
+def test_detections_of_one_event_are_merged():
+    # given a step and a spike of the same cause at the same hour
+    spike = anomalies._make("spike", "temperature", 3600, 3600, 3.0, "sensor", {"z_score": 24.0})
+    step = anomalies._make("step", "temperature", 3600, 7200, 1.5, "sensor", {"shift": 1.5})
+    apart = anomalies._make("spike", "temperature", 90000, 90000, 1.2, "sensor", {})
+    # when they are merged into events
+    events = anomalies._merge_events([spike, step, apart])
+    # then the step names the first event, with the spike's score in evidence, and the later
+    # spike stays apart
+    assert [(a.kind, a.start, a.end, a.score) for a in events] == [
+        (
+            "step",
+            np.datetime64(3600, "s"),
+            np.datetime64(7200, "s"),
+            3.0,
+        ),
+        ("spike", np.datetime64(90000, "s"), np.datetime64(90000, "s"), 1.2),
+    ]
+    assert events[0].evidence == {
+        "shift": 1.5,
+        "merged_spike_temperature": 3.0,
+        "merged_detections": 2.0,
+    }
+    assert events[0].severity == "medium"

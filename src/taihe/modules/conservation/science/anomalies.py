@@ -5,8 +5,13 @@ cause: ``sensor`` (the reading is wrong, the room is not), ``equipment`` (the ro
 and the weather does not explain it), ``weather`` (the outdoor air moved the same way) or
 ``unknown``. Methods are robust statistics (median and MAD, Hampel 1974; Leys et al. 2013 for
 the 1.4826 MAD scale and thresholds) on the raw readings (flat-lines, spikes) or on hourly
-means (steps, drifts, control loss). Thresholds are set in :class:`AnomalySpec` and were tuned
-on the demo museum's year so that clean sensors raise no alarm (``benchmarks/prediction.py``).
+means (steps, drifts, control loss). Steps and spikes are looked for after removing the
+series' own recurring pattern (the median of each hour, or reading slot, of the week over ± 3
+weeks; of the day in records shorter than 3 weeks), so that night and weekend setbacks and
+plant schedules are not faults while a one-off change at any hour is. Detections of one event
+(same cause, overlapping spans) are merged into one anomaly. Thresholds are set in
+:class:`AnomalySpec` and were tuned on the demo museum's year so that clean sensors raise no
+alarm (``benchmarks/prediction.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,15 @@ from .psychrometrics import saturation_vapour_pressure
 
 MAD_TO_SD = 1.4826  # consistency constant for normal data (Leys et al. 2013)
 DAY_H = 24
+WEEK_H = 7 * DAY_H
+WEEK_S = WEEK_H * HOUR_S
+# The recurring pattern (opening hours, night and weekend setbacks, plant schedules) is the
+# median of each hour of the week over ± this many weeks: seasonal changes of the schedule
+# (a lab's winter setback is a summer rise) follow, and a one-off event is one value of seven.
+PROFILE_HALF_WEEKS = 3
+# Fewer weeks than this and the pattern is the hour of the day (± a week of days) instead: two
+# samples per hour of the week would let a one-off event be half the pattern.
+WEEKLY_PROFILE_MIN_WEEKS = 3
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,11 @@ class AnomalySpec:
             reference over ``drift_days``; also needs ``drift_total`` × the step size overall.
         drift_days: window of the drift fit.
         drift_r2: smallest R² of the linear fit of the daily differences.
+        drift_reference_r: smallest correlation of the day-to-day changes of the daily-mean
+            temperature of sensor and reference over the drift: below it the reference is not
+            in the same space (a store against a gallery) and their difference follows the
+            seasons, not a sensor. Temperature, because a display case follows its room's
+            temperature within hours but buffers its humidity for days.
         control_rise: smallest rise of the daily-mean vapour pressure (ln ratio; 0.15 ≈ +16 %)
             over ``control_days`` days that counts as lost humidity control.
         weather_share: the rise is weather when outdoor vapour pressure rose by at least this
@@ -58,6 +77,7 @@ class AnomalySpec:
     drift_days: int = 14
     drift_r2: float = 0.8
     drift_total: float = 0.5
+    drift_reference_r: float = 0.5
     control_rise: float = 0.15
     control_days: int = 3
     weather_share: float = 0.6
@@ -173,6 +193,59 @@ def _running_median(values: FloatArray, half: int) -> FloatArray:
     return np.median(windows, axis=1)
 
 
+def _rolling_slot_median(values: FloatArray, first_slot: int, period: int, half: int) -> FloatArray:
+    """For each value, the median of the values at the same slot of ``period`` within ± ``half``
+    periods (0 where there is none): the recurring pattern of a regular series."""
+    n = values.shape[0]
+    rows = -(-(first_slot + n) // period)
+    grid = np.full(rows * period, np.nan)
+    grid[first_slot : first_slot + n] = values
+    shaped = grid.reshape(rows, period)
+    pattern = np.zeros_like(shaped)
+    for row in range(rows):
+        part = shaped[max(row - half, 0) : row + half + 1]
+        counts = (~np.isnan(part)).sum(axis=0)
+        usable = counts > 0
+        if usable.any():
+            pattern[row, usable] = np.nanmedian(part[:, usable], axis=0)
+    result: FloatArray = pattern.ravel()[first_slot : first_slot + n]
+    return result
+
+
+def _recurring(
+    first_s: int, step_s: int, values: FloatArray, *, level_free: bool = False
+) -> FloatArray:
+    """The recurring weekly (or, in short records, daily) pattern of a regular series that
+    starts at ``first_s`` with one value every ``step_s`` seconds, around its running weekly
+    median; subtracting it leaves one-off changes."""
+    n = values.shape[0]
+    per_day = max(DAY_H * HOUR_S // step_s, 1)
+    if n < 2 * per_day:
+        return np.zeros(n)
+    per_week = 7 * per_day
+    # The level is a running median over a week, so that a weekend setback is part of the
+    # pattern, not of the level. A lasting step moves the level within half a week either
+    # side, so the one week it falls in is one value of seven in the median (see ``_steps``).
+    around = values
+    if not level_free:
+        around = values - _running_median(values, min(per_week // 2, (n - 1) // 2))
+    if n >= WEEKLY_PROFILE_MIN_WEEKS * per_week:
+        first_slot = int((first_s % WEEK_S) // step_s) % per_week
+        return _rolling_slot_median(around, first_slot, per_week, PROFILE_HALF_WEEKS)
+    first_slot = int((first_s % (DAY_H * HOUR_S)) // step_s) % per_day
+    return _rolling_slot_median(around, first_slot, per_day, 7)
+
+
+def _regular_grid(
+    seconds: NDArray[np.int64], values: FloatArray, step: int
+) -> tuple[NDArray[np.int64], FloatArray]:
+    """Readings on a regular grid of ``step`` seconds (index of each reading, grid values)."""
+    index = (seconds - seconds[0]) // step
+    grid = np.full(int(index[-1]) + 1, np.nan)
+    grid[index] = values
+    return index, grid
+
+
 def _spikes(
     seconds: NDArray[np.int64],
     name: str,
@@ -180,11 +253,16 @@ def _spikes(
     stuck: NDArray[np.bool_],
     spec: AnomalySpec,
 ) -> list[Anomaly]:
-    step = float(np.median(np.diff(seconds)))
+    step = max(int(np.median(np.diff(seconds))), 1)
     half = max(2, round(HOUR_S / step))
     residual = values - _running_median(values, half)
-    # A stuck stretch has zero residuals and would shrink the scale to nothing.
+    # The scale is that of the running-median residual: the pattern, a median of seven weeks,
+    # leaves residuals near the logger resolution and would make rounding look like spikes.
     mad = float(np.nanmedian(np.abs(residual[~stuck]))) if (~stuck).any() else 0.0
+    # Schedules (a plant starting at 08:00) leave the same residual at the same minute every
+    # week: remove it before scoring, so that only one-off departures count.
+    index, grid = _regular_grid(seconds, np.where(stuck, np.nan, residual), step)
+    residual = residual - _recurring(int(seconds[0]), step, grid, level_free=True)[index]
     resolution = 0.1 if name == "relative_humidity" else 0.01
     scale = max(MAD_TO_SD * mad, resolution)  # logger rounding bounds the scale from below
     z = np.abs(residual) / scale
@@ -219,33 +297,47 @@ def _steps(
     y: FloatArray,
     reference: FloatArray | None,
     spec: AnomalySpec,
+    moisture: tuple[FloatArray, FloatArray | None] | None = None,
 ) -> list[Anomaly]:
+    """Steps; ``moisture`` (indoor and outdoor hourly vapour pressure) tells an RH step that
+    the outdoor air made from one of the room or the sensor."""
     threshold = spec.step_rh if name == "relative_humidity" else spec.step_t_k
     n = y.shape[0]
     if n < 2 * DAY_H + 1:
         return []
     windows = np.lib.stride_tricks.sliding_window_view
-    filled = fill_gaps(y)
+    # Scheduled changes (night and weekend setbacks, cooling switched with occupancy) recur
+    # at the same hour of the week; a fault does not. Steps are looked for on what is left.
+    raw = fill_gaps(y)
+    filled = raw - _recurring(int(hours[0]), HOUR_S, raw)
     before = np.median(windows(filled, DAY_H), axis=1)  # before[i]: hours i .. i+23
     # shift at boundary b (between hour b-1 and b): median(b..b+23) - median(b-24..b-1)
     shift = before[DAY_H:] - before[: n - 2 * DAY_H + 1]
+    # The pattern, estimated around a weekly running median, takes up to a fifth of a lasting
+    # step near it; the size is the larger of the two shifts when they agree in sign (a
+    # schedule's shift is rejected by the sharpness test on the pattern-free change).
+    raw_before = np.median(windows(raw, DAY_H), axis=1)
+    raw_shift = raw_before[DAY_H:] - raw_before[: n - 2 * DAY_H + 1]
+    shift = np.where(
+        (np.sign(raw_shift) == np.sign(shift)) & (np.abs(raw_shift) > np.abs(shift)),
+        raw_shift,
+        shift,
+    )
     boundary = np.arange(DAY_H, n - DAY_H + 1)
-    jump = np.zeros_like(shift)
     two_hour = filled[2:] - filled[:-2]  # change across hours b-1 .. b+1
-    index = np.clip(boundary - 1, 0, two_hour.shape[0] - 1)
-    jump = two_hour[index]
+    jump = two_hour[np.clip(boundary - 1, 0, two_hour.shape[0] - 1)]
+    one_hour = filled[boundary] - filled[boundary - 1]  # dates the step to its hour
     sharp = np.abs(shift) >= threshold
     sharp &= np.sign(jump) == np.sign(shift)
     sharp &= np.abs(jump) >= spec.step_sharpness * np.abs(shift)
-    # A shift that also happened a day or a week earlier at the same hour is a routine
-    # (night setback, weekend, opening hours), not a fault.
-    for period in (DAY_H, 7 * DAY_H):
-        earlier = np.zeros_like(shift)
-        earlier[period:] = shift[:-period]
-        sharp &= ~((np.sign(earlier) == np.sign(shift)) & (np.abs(earlier) >= 0.5 * np.abs(shift)))
+    ref = None
+    if reference is not None:
+        ref = fill_gaps(reference)
+        ref = ref - _recurring(int(hours[0]), HOUR_S, ref)
     out = []
     for first, last in _runs(sharp):
-        best = first + int(np.argmax(np.abs(jump[first:last])))
+        direction = float(np.sign(shift[first + int(np.argmax(np.abs(shift[first:last])))]))
+        best = first + int(np.argmax(direction * one_hour[first:last]))
         b = int(boundary[best])
         size = float(shift[best])
         evidence = {
@@ -256,16 +348,34 @@ def _steps(
             "threshold": threshold,
         }
         cause = "unknown"
-        if reference is not None:
-            ref = fill_gaps(reference)
+        if ref is not None:
             ref_shift = float(np.median(ref[b : b + DAY_H]) - np.median(ref[b - DAY_H : b]))
             evidence["reference_shift"] = ref_shift
             # The room (reference) moved too: the plant changed; only this sensor: the sensor.
             cause = "equipment" if abs(ref_shift) >= 0.5 * abs(size) else "sensor"
+        if cause != "sensor" and moisture is not None and moisture[1] is not None:
+            indoor_shift = _log_shift(moisture[0], b)
+            outdoor_shift = _log_shift(moisture[1], b)
+            evidence["vapour_log_shift"] = indoor_shift
+            evidence["outdoor_vapour_log_shift"] = outdoor_shift
+            evidence["threshold_weather_share"] = spec.weather_share
+            # Same rule as for lost control: the outdoor air moved the same way, by enough.
+            if indoor_shift * outdoor_shift > 0 and abs(outdoor_shift) >= spec.weather_share * abs(
+                indoor_shift
+            ):
+                cause = "weather"
         out.append(
             _make("step", name, hours[b], hours[b] + HOUR_S, abs(size) / threshold, cause, evidence)
         )
     return out
+
+
+def _log_shift(vapour: FloatArray, boundary: int) -> float:
+    """ln(median after / median before) of a vapour pressure over a day either side."""
+    with np.errstate(all="ignore"):
+        after = float(np.nanmedian(vapour[boundary : boundary + DAY_H]))
+        before = float(np.nanmedian(vapour[boundary - DAY_H : boundary]))
+        return float(np.log(after / before)) if after > 0 and before > 0 else 0.0
 
 
 def _daily(y: FloatArray) -> FloatArray:
@@ -278,7 +388,12 @@ def _daily(y: FloatArray) -> FloatArray:
 
 
 def _drifts(
-    hours: NDArray[np.int64], name: str, y: FloatArray, reference: FloatArray, spec: AnomalySpec
+    hours: NDArray[np.int64],
+    name: str,
+    y: FloatArray,
+    reference: FloatArray,
+    spec: AnomalySpec,
+    temperatures: tuple[FloatArray, FloatArray],
 ) -> list[Anomaly]:
     per_day = spec.drift_rh_per_day if name == "relative_humidity" else spec.drift_t_k_per_day
     step = spec.step_rh if name == "relative_humidity" else spec.step_t_k
@@ -303,8 +418,19 @@ def _drifts(
         slopes[first + window - 1], fits[first + window - 1] = slope, r2
         if abs(slope) >= per_day and r2 >= spec.drift_r2:
             flagged[first : first + window] = True
+    with np.errstate(all="ignore"):
+        changes = [np.diff(_daily(series)) for series in temperatures]
     out = []
     for first, last in _runs(flagged):
+        own, room = changes[0][first : last - 1], changes[1][first : last - 1]
+        ok = ~(np.isnan(own) | np.isnan(room))
+        tracking = (
+            float(np.corrcoef(own[ok], room[ok])[0, 1])
+            if ok.sum() > 3 and np.std(own[ok]) > 0 and np.std(room[ok]) > 0
+            else float("nan")
+        )
+        if not tracking >= spec.drift_reference_r:
+            continue
         total_change = float(np.nanmean(difference[max(last - 3, first) : last])) - float(
             np.nanmean(difference[first : first + 3])
         )
@@ -332,6 +458,8 @@ def _drifts(
                     "total_change": total_change,
                     "threshold_slope_per_day": per_day,
                     "threshold_r_squared": spec.drift_r2,
+                    "reference_correlation": tracking,
+                    "threshold_reference_correlation": spec.drift_reference_r,
                 },
             )
         )
@@ -461,14 +589,19 @@ def detect_anomalies(
         )
     found += _spikes(seconds, "temperature", t, stuck, spec)
     found += _spikes(seconds, "relative_humidity", h, stuck, spec)
+    moisture = (
+        _vapour(t_h, rh_h),
+        None if out_air is None else _vapour(*out_air),
+    )
     # A stuck sensor makes no steps of its own: look only outside flat-lines.
     for name, y, r in (
         ("temperature", t_h, None if ref is None else ref[0]),
         ("relative_humidity", rh_h, None if ref is None else ref[1]),
     ):
-        found += _steps(hours, name, y, r, spec)
+        found += _steps(hours, name, y, r, spec, moisture if name == "relative_humidity" else None)
         if r is not None:
-            found += _drifts(hours, name, y, r, spec)
+            assert ref is not None
+            found += _drifts(hours, name, y, r, spec, (t_h, ref[0]))
     found += _control_loss(hours, t_h, rh_h, out_air, spec)
     flat = [a for a in found if a.kind == "flatline"]
     kept = [
@@ -476,7 +609,58 @@ def detect_anomalies(
         for a in found
         if a.kind == "flatline" or not any(a.start <= f.end and a.end >= f.start for f in flat)
     ]
-    return sorted(kept, key=lambda a: (a.start, a.kind))
+    return _merge_events(sorted(kept, key=lambda a: (a.start, a.kind)))
+
+
+# A detection that explains more of an event names it: lost control explains the steps and
+# spikes during the rise, a drift the steps along it.
+_KIND_RANK = {"flatline": 0, "control_loss": 1, "drift": 2, "step": 3, "spike": 4}
+
+
+def _merge_events(found: list[Anomaly]) -> list[Anomaly]:
+    """One anomaly per event: detections of the same cause whose spans overlap or touch (within
+    an hour) become the highest-ranked kind, the highest score, the union of the spans and the
+    others' scores in evidence (``merged_<kind>_<quantity>``)."""
+    events: list[list[Anomaly]] = []
+    for item in found:
+        for event in events:
+            if item.cause == event[0].cause and any(
+                item.start <= other.end + np.timedelta64(HOUR_S, "s")
+                and other.start <= item.end + np.timedelta64(HOUR_S, "s")
+                for other in event
+            ):
+                event.append(item)
+                break
+        else:
+            events.append([item])
+    merged = []
+    for event in events:
+        if len(event) == 1:
+            merged.append(event[0])
+            continue
+        main = min(event, key=lambda a: (_KIND_RANK.get(a.kind, len(_KIND_RANK)), -a.score))
+        evidence = dict(main.evidence)
+        for other in event:
+            if other is not main:
+                key = f"merged_{other.kind}_{other.quantity}"
+                evidence[key] = max(evidence.get(key, 0.0), other.score)
+        evidence["merged_detections"] = float(len(event))
+        quantities = {a.quantity for a in event}
+        score = max(a.score for a in event)
+        merged.append(
+            Anomaly(
+                kind=main.kind,
+                quantity=main.quantity if len(quantities) == 1 else "both",
+                start=min(a.start for a in event),
+                end=max(a.end for a in event),
+                score=score,
+                severity=_severity(score),
+                cause=main.cause,
+                explanation_code=main.explanation_code,
+                evidence=evidence,
+            )
+        )
+    return sorted(merged, key=lambda a: (a.start, a.kind))
 
 
 def _on_grid(
