@@ -1,5 +1,5 @@
 """The demo museum's forecasts and anomalies: every T/RH sensor forecast at the end of its
-record, the last 14 days searched for anomalies, and the store dehumidifier failure of the
+record, the last 28 days searched for anomalies, and the store dehumidifier failure of the
 monitoring demo (``demo_climate``: 12 July, 11 days down) found as it happened, which files
 its repair request to Facilities.
 

@@ -31,7 +31,7 @@ def forecast_all() -> None:
     name="conservation.prediction.anomalies", queue="default", max_retries=1, backoff_seconds=300.0
 )
 def detect_anomalies() -> None:
-    """Look for anomalies in every active T/RH sensor's last 14 days."""
+    """Look for anomalies in every active T/RH sensor's last 28 days."""
     services.detect_all()
 
 
@@ -43,7 +43,7 @@ schedule(
     job_name="conservation.prediction.forecast_all",
 )
 # Hourly: a dehumidifier that stops shows within a few days (control loss needs 3), so an
-# hour of delay costs nothing and the job reads only 14 days per sensor.
+# hour of delay costs nothing and the job reads only 28 days per sensor.
 schedule(
     "conservation.prediction.anomalies",
     cron="40 * * * *",

@@ -73,8 +73,10 @@ HORIZON_HOURS = 72
 BREACH_LEVEL = 0.8
 """Interval level for the earliest breach time (shown, not alarmed: see ``_warning_for``)."""
 KEEP_FORECASTS = 10
-ANOMALY_DAYS = 14
-"""Days read for anomaly detection: the drift fit needs 14 days (``AnomalySpec.drift_days``)."""
+ANOMALY_DAYS = 28
+"""Days read for anomaly detection: the drift fit needs 14 (``AnomalySpec.drift_days``), and
+from 21 on the detector removes the sensor's weekly pattern (weekday heating, closed Mondays)
+rather than only its daily one, so a weekend is not taken for a step next to a real fault."""
 SAME_ANOMALY = dt.timedelta(hours=24)
 """A detection of the same kind and quantity on a sensor starting within a day of a stored
 one is the same event seen again as the window slides (control-loss days shift with it)."""
