@@ -7,6 +7,7 @@ from taihe.modules.conservation.science._hourly import hourly_means
 from taihe.modules.conservation.science.forecast import (
     ClimateForecast,
     QuantityForecast,
+    _combination,
     forecast_climate,
     predict_breach,
     predict_mould,
@@ -63,16 +64,73 @@ def test_a_weekday_schedule_is_forecast_across_the_weekend():
     assert forecast.temperature.parameters["weekly_weight"] == pytest.approx(1.0)
     # 28 days kept, validation origins every 24 h from day 14 to 72 h before the end
     assert forecast.temperature.parameters["validation_origins"] == 12.0
+    # the four candidates' weights at 24 h add up to one
+    names = ("profile_ar", "daily_profile_ar", "weekly_naive", "seasonal_naive")
+    parameters = forecast.temperature.parameters
+    assert sum(parameters[f"weight_{name}_24h"] for name in names) == pytest.approx(1.0)
 
 
 def test_a_short_window_uses_the_fixed_average():
-    # Given 10 days (no validation origin), then the average of profile and weekly naive
-    times = grid(10)
+    # Given 19 days (validation origins at days 14, 15 and 16: fewer than the 4 needed),
+    times = grid(19)
     forecast = forecast_climate(times, sine(times, 20.0, 1.0), sine(times, 50.0, 5.0))
     parameters = forecast.temperature.parameters
-    assert parameters["validation_origins"] == 0.0
-    names = ("profile_ar", "daily_profile_ar", "weekly_naive")
-    assert [parameters[f"weight_{name}_24h"] for name in names] == [0.5, 0.0, 0.5]
+    # then the forecast is the average of profile and weekly naive
+    assert parameters["validation_origins"] == 3.0
+    names = ("profile_ar", "daily_profile_ar", "weekly_naive", "seasonal_naive")
+    assert [parameters[f"weight_{name}_24h"] for name in names] == [0.5, 0.0, 0.5, 0.0]
+
+
+def test_twenty_days_give_the_four_validation_origins_needed():
+    # Given 20 days: origins at days 14, 15, 16 and 17 (72 h before the end)
+    times = grid(20)
+    forecast = forecast_climate(times, sine(times, 20.0, 1.0), sine(times, 50.0, 5.0))
+    assert forecast.temperature.parameters["validation_origins"] == 4.0
+
+
+def test_each_lead_is_weighted_by_its_own_validation_errors():
+    # Given validation errors (3 origins, 4 candidates, 2 leads) where seasonal naive is exact
+    # at lead 1 and profile_ar at lead 2, the others off by 1 (weekly naive by 2)
+    error = np.ones((3, 4, 2))
+    error[:, 2, :] = 2.0
+    error[:, 3, 0] = 0.0
+    error[:, 0, 1] = 0.0
+    weights, combined = _combination(error)
+    # then each lead follows its own exact candidate, not its neighbour's
+    np.testing.assert_allclose(weights[:, 0], [0.0, 0.0, 0.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(weights[:, 1], [1.0, 0.0, 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(combined, 0.0, atol=1e-12)
+
+
+def test_leads_from_24_h_pool_the_same_hour_a_day_apart():
+    # Given 72 leads where every candidate is off by 1 (weekly naive by 2), except seasonal
+    # naive, exact at 48 h (index 47)
+    error = np.ones((3, 4, 72))
+    error[:, 2, :] = 2.0
+    error[:, 3, 47] = 0.0
+    weights, _ = _combination(error)
+    # then 24 h and 72 h, a day apart from 48 h, favour it (pooled MSE 0.5 against 1) ...
+    for lead in (23, 71):
+        assert weights[3, lead] > 0.6
+        assert weights[0, lead] == pytest.approx(weights[1, lead])
+        assert weights[3, lead] > 3 * weights[0, lead]
+    # ... while 23 h, 25 h and 6 h, not a whole number of days from it, weigh it like the
+    # profiles
+    for lead in (5, 22, 24):
+        assert weights[3, lead] == pytest.approx(weights[0, lead])
+    # and 48 h itself, pooling its own zeros with the ones at 24 h and 72 h, still favours it
+    assert weights[3, 47] > 2 * weights[0, 47]
+
+
+def test_equal_pairs_win_when_errors_cancel():
+    # Given profile_ar and seasonal naive off by +1 and -1 at every origin, the others by 3
+    error = np.full((5, 4, 1), 3.0)
+    error[:, 0, 0] = 1.0
+    error[:, 3, 0] = -1.0
+    weights, combined = _combination(error)
+    # then their equal pair (validation error 0) takes all the weight
+    np.testing.assert_allclose(weights[:, 0], [0.5, 0.0, 0.0, 0.5], atol=1e-12)
+    np.testing.assert_allclose(combined, 0.0, atol=1e-12)
 
 
 def test_intervals_cover_red_noise_near_their_level():
