@@ -75,7 +75,10 @@ def server(demo_env: dict[str, str]) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API marks an event loop as running in the
+# main thread while it is open, and every asyncio test that xdist later runs in the same
+# worker would then fail ("Runner.run() cannot be called from a running event loop").
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -155,13 +155,9 @@ def group_send_sync(layer: Any, group: str, message: dict[str, Any]) -> None:
     if isinstance(layer, InMemoryChannelLayer):
         async_to_sync(layer.group_send)(group, message)
         return
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message),
-                                                  _publishing_loop())
-        future.result(timeout=PUBLISH_TIMEOUT)
-        return
-    # Called from inside an event loop (which synchronous code should not be): keep
-    # Channels' own bridge, which refuses with a clear error.
-    async_to_sync(layer.group_send)(group, message)
+    # Always through the publishing loop, even when the caller's thread has a running loop
+    # (async code calling a synchronous service; a test runner's loop): it is another thread's
+    # loop, so waiting on it cannot deadlock the caller's.
+    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message),
+                                              _publishing_loop())
+    future.result(timeout=PUBLISH_TIMEOUT)

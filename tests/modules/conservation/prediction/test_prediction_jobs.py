@@ -23,10 +23,15 @@ def test_jobs_schedules_and_subject_are_registered() -> None:
         "conservation.prediction.forecast",
         "conservation.prediction.forecast_all",
         "conservation.prediction.anomalies",
+        "conservation.prediction.anomalies_all",
+        "conservation.prediction.anomalies_sensor",
     } <= set(registered_jobs())
     crons = {entry.name: entry.cron for entry in schedules()}
     assert crons["conservation.prediction.forecast"] == "20 */6 * * *"
     assert crons["conservation.prediction.anomalies"] == "40 * * * *"
+    # The hourly run fans out one job per sensor, so short jobs are not stuck behind it.
+    assert {entry.name: entry.job_name for entry in schedules()}[
+        "conservation.prediction.anomalies"] == "conservation.prediction.anomalies_all"
     assert any(
         subject.code == "conservation.equipment_fault" and subject.process_code == "repair"
         for subject in workflows.subjects()

@@ -35,6 +35,32 @@ def detect_anomalies() -> None:
     services.detect_all()
 
 
+@job(
+    name="conservation.prediction.anomalies_sensor",
+    queue="default",
+    max_retries=1,
+    backoff_seconds=300.0,
+)
+def detect_sensor_anomalies(sensor_id: int) -> None:
+    """Look for anomalies in one sensor's last 28 days."""
+    services.do_detect_anomalies(sensor_id)
+
+
+@job(
+    name="conservation.prediction.anomalies_all",
+    queue="default",
+    max_retries=1,
+    backoff_seconds=300.0,
+)
+def detect_all_anomalies() -> None:
+    """Queue anomaly detection for every active T/RH sensor, one job each (in the embedded
+    profile one worker runs every job: a single job over all sensors kept approvals and
+    other short jobs waiting behind it), and retry maintenance requests that failed."""
+    for sensor in services.climate_sensors():
+        enqueue(detect_sensor_anomalies, sensor.pk, unique=True)
+    services.retry_maintenance_requests()
+
+
 # Refit every 6 hours (at 20 past, after the hour's rollups): the forecast's first hours
 # lean on the newest readings, so a fresher fit warns earlier.
 schedule(
@@ -47,5 +73,5 @@ schedule(
 schedule(
     "conservation.prediction.anomalies",
     cron="40 * * * *",
-    job_name="conservation.prediction.anomalies",
+    job_name="conservation.prediction.anomalies_all",
 )

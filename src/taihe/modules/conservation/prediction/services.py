@@ -703,6 +703,13 @@ def detect_all(*, now: dt.datetime | None = None) -> list[int]:
     created: list[int] = []
     for sensor in climate_sensors():
         created.extend(a.pk for a in do_detect_anomalies(sensor.pk, now=now))
+    retry_maintenance_requests()
+    return created
+
+
+def retry_maintenance_requests() -> None:
+    """Open the repair request of every open equipment anomaly that has none yet (an earlier
+    attempt failed, e.g. nobody could file it)."""
     for anomaly_id in Anomaly.objects.filter(
         cause=Anomaly.Cause.EQUIPMENT,
         maintenance_request="",
@@ -712,7 +719,6 @@ def detect_all(*, now: dt.datetime | None = None) -> list[int]:
             request_maintenance(anomaly_id)
         except Exception:
             logger.exception("maintenance request for anomaly %s failed", anomaly_id)
-    return created
 
 
 def explanation(anomaly: Anomaly) -> str:
