@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from taihe.kernel import authz
+from taihe.modules.catalog import operations as ops
 from taihe.modules.catalog import selectors
 from taihe.modules.catalog.models import CatalogObject, CurrentLocation, Location, text_in
 from taihe.modules.catalog.records import ObjectRecord
@@ -99,6 +101,12 @@ def object_title(object_id: int, language: str | None = None) -> str:
     return obj.title_in(language) or text_in(obj.object_name, language) or obj.object_number
 
 
+def may_view_objects(actor: Any) -> bool:
+    """Whether ``actor`` may see the objects of the register (``catalog.object.view``): for
+    counts over many objects, where :func:`visible_object_ids` would need every id."""
+    return authz.can(actor, ops.OBJECT_VIEW.code)
+
+
 def visible_object_ids(actor: Any, object_ids: list[int]) -> set[int]:
     """The objects among ``object_ids`` that ``actor`` may see in the register."""
     return set(selectors.objects_for(actor).filter(pk__in=object_ids)
@@ -124,6 +132,7 @@ __all__ = [
     "location_ids_within",
     "location_name",
     "locations_visible_to",
+    "may_view_objects",
     "object_ids",
     "object_ids_by_number",
     "object_records",

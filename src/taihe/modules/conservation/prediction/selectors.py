@@ -106,7 +106,9 @@ def latest_forecasts_for(actor: Any) -> list[ForecastSummary]:
     or mould first (soonest first), then by sensor code."""
     newest: dict[int, Forecast] = {}
     for forecast in (
-        forecasts_for(actor).select_related("sensor").order_by("sensor_id", "-made_at", "-id")
+        # The summary never reads the hourly series: leave the large JSON in the database.
+        forecasts_for(actor).select_related("sensor").defer("data")
+        .order_by("sensor_id", "-made_at", "-id")
     ):
         newest.setdefault(forecast.sensor_id, forecast)
     found = [summarise(f) for f in newest.values()]

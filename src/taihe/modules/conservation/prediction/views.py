@@ -132,7 +132,7 @@ def _svg_chart(data: dict[str, Any], quantity: str, limits: tuple[Any, Any]) -> 
             )
     ticks = []
     for hour in range(0, count, 24):
-        ticks.append({"x": f"{xs[hour]:.1f}", "label": f"+{hour} h"})
+        ticks.append({"x": f"{xs[hour]:.1f}", "label": _("+%(hours)d h") % {"hours": hour}})
     return {
         "width": SVG_WIDTH,
         "height": SVG_HEIGHT,
@@ -360,7 +360,9 @@ def anomaly_decide(request: HttpRequest, anomaly_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(
             request,
-            " ".join(f"{name}: {text}" for name, text in error.fields.items()) or str(error.detail),
+            # The field messages say what is wrong in words; the field codes mean nothing
+            # to the person reading them.
+            " ".join(str(text) for text in error.fields.values()) or str(error.detail),
         )
     else:
         messages.success(request, _("The decision is recorded."))

@@ -236,10 +236,15 @@ def counts(actor: Any) -> dict[str, int]:
     care tasks (each as the actor may see them)."""
     if not can_view(actor):
         return {}
-    at_risk = objects_at_risk(actor, limit=10**9)
+    # Counted in the database: loading every assessment of a large register on each visit
+    # of the overview would not scale. Objects are visible all or none (catalog's rule).
+    assessed = ObjectAssessment.objects.none()
+    if catalog.may_view_objects(actor):
+        assessed = ObjectAssessment.objects.exclude(
+            location_id__in=hidden_location_ids(actor)).exclude(location_id__isnull=True)
     return {
-        "assessed": len(at_risk),
-        "high": sum(1 for row in at_risk if any(item.get("level") == "high" for item in row.risks)),
+        "assessed": assessed.count(),
+        "high": assessed.filter(risks__icontains='"level": "high"').count(),
         "register": len(risks_for(actor)),
         "open_tasks": len(care_tasks_for(actor, status=CareTask.Status.OPEN)),
     }

@@ -8,7 +8,6 @@ Thin: parse, call one selector or service, render. Selectors hide what the perso
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,8 +26,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from taihe.kernel.errors import DomainError, NotFound, PermissionDenied
-from taihe.kernel.http.pages import forbidden, not_found
+from taihe.kernel.errors import DomainError
+from taihe.kernel.http.pages import forbidden, not_found, refuse
 from taihe.kernel.http.pages import show_errors as _show_errors
 from taihe.modules.catalog import api as catalog
 from taihe.modules.conservation.models import (
@@ -55,14 +54,6 @@ LEVELS = ("high", "medium", "low", "none")
 
 def _language() -> str:
     return get_language() or settings.LANGUAGE_CODE
-
-
-def _refuse(request: HttpRequest, error: DomainError) -> HttpResponse | None:
-    if isinstance(error, PermissionDenied):
-        return forbidden(request)
-    if isinstance(error, NotFound):
-        return not_found(request)
-    return None
 
 
 def _int_or_none(text: str | None) -> int | None:
@@ -144,14 +135,14 @@ def strategy_reasons(strategy: dict[str, Any]) -> list[str]:
     ]
 
 
-@functools.lru_cache(maxsize=8)
 def _rule_base(version: str) -> Any:
-    """The rule base of that version (stored versions are never edited), else the current."""
-    from taihe.modules.conservation.material_rules import current_rule_base
-    from taihe.modules.conservation.materials.knowledge import RuleBase
+    """The rule base of that version (stored versions are never edited, so their parsed
+    form is cached by ``material_rules``), else the current one."""
+    from taihe.modules.conservation.material_rules import _parsed, current_rule_base
 
-    stored = MaterialRuleSet.objects.filter(version=version).first() if version else None
-    return RuleBase.from_dict(stored.data) if stored is not None else current_rule_base()[1]
+    stored = (MaterialRuleSet.objects.filter(version=version).only("pk", "version").first()
+              if version else None)
+    return _parsed(stored.pk, stored.version) if stored is not None else current_rule_base()[1]
 
 
 def citation(version: str, key: str) -> str:
@@ -446,7 +437,7 @@ def strategy_task(request: HttpRequest, object_id: int, strategy_key: str) -> Ht
     try:
         task = risk_services.do_create_task_from_strategy(actor, object_id, strategy_key)
     except DomainError as error:
-        denied = _refuse(request, error)
+        denied = refuse(request, error)
         if denied is not None:
             return denied
         messages.error(request, " ".join(error.fields.values()) or str(error.detail))
@@ -677,7 +668,7 @@ def risk_edit(request: HttpRequest, risk_id: int | None = None) -> HttpResponse:
                 ),
             )
         except DomainError as error:
-            denied = _refuse(request, error)
+            denied = refuse(request, error)
             if denied is not None:
                 return denied
             _show_errors(form, error, RISK_FIELD_NAMES)
@@ -780,7 +771,7 @@ def treatment_add(request: HttpRequest, risk_id: int) -> HttpResponse:
             ),
         )
     except DomainError as error:
-        denied = _refuse(request, error)
+        denied = refuse(request, error)
         if denied is not None:
             return denied
         messages.error(request, " ".join(error.fields.values()) or str(error.detail))
@@ -801,7 +792,7 @@ def risk_suggest(request: HttpRequest, risk_id: int) -> HttpResponse:
     try:
         risk = register.do_suggest_abc(actor, risk_id, request.POST.get("agent") or None)
     except DomainError as error:
-        denied = _refuse(request, error)
+        denied = refuse(request, error)
         if denied is not None:
             return denied
         messages.error(request, " ".join(error.fields.values()) or str(error.detail))
@@ -876,7 +867,7 @@ def task_status(request: HttpRequest, task_id: int) -> HttpResponse:
 
         task = risk_services.do_set_task_status(actor, task_id, request.POST.get("status", ""))
     except DomainError as error:
-        denied = _refuse(request, error)
+        denied = refuse(request, error)
         if denied is not None:
             return denied
         messages.error(request, " ".join(error.fields.values()) or str(error.detail))
