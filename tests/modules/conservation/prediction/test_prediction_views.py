@@ -169,7 +169,7 @@ def test_a_decision_without_a_note_is_refused_naming_the_field(
         {"decision": "resolve", "note": ""},
         follow=True,
     )
-    assert "note: Say what was found or done." in response.content.decode()
+    assert "Say what was found or done." in response.content.decode()
     anomaly.refresh_from_db()
     assert anomaly.status == "open"
 
